@@ -1,0 +1,45 @@
+package org.loss4j.internal;
+
+import java.util.Locale;
+
+/**
+ * Every {@code loss4j.*} system property and its environment variable, in one typed registry. A system property
+ * wins over the environment variable ({@code loss4j.backend} / {@code LOSS4J_BACKEND}).
+ */
+public enum Config {
+    /** Backend for automatic selection: {@code auto} (default), {@code java}, {@code onednn}, {@code cuda}. */
+    BACKEND("loss4j.backend", "auto"),
+    /** Log native-library search steps and backend selection to stderr: {@code true}/{@code false}. */
+    DEBUG("loss4j.debug", "false"),
+    /** Directory of the PyTorch vectors for {@code verify}; default: the ones bundled in the jar. */
+    VECTORS("loss4j.vectors", "");
+
+    private final String property;
+    private final String defaultValue;
+
+    Config(String property, String defaultValue) {
+        this.property = property;
+        this.defaultValue = defaultValue;
+    }
+
+    /** The system property name. */
+    public String property() {
+        return property;
+    }
+
+    /** The environment variable name, e.g. {@code LOSS4J_BACKEND}. */
+    public String environmentVariable() {
+        return property.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /** The effective value: system property, else environment variable, else the default. */
+    public String get() {
+        String v = System.getProperty(property);
+        if (v == null || v.isBlank()) v = System.getenv(environmentVariable());
+        return v == null || v.isBlank() ? defaultValue : v.trim();
+    }
+
+    public boolean getBoolean() {
+        return Boolean.parseBoolean(get());
+    }
+}

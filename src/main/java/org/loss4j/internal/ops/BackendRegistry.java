@@ -1,0 +1,87 @@
+package org.loss4j.internal.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.loss4j.Backend;
+import org.loss4j.Device;
+import org.loss4j.internal.Config;
+import org.loss4j.internal.java.JavaBackend;
+
+/**
+ * Knows every backend. Native backends are probed once, lazily; a failed probe leaves a handle that reports why.
+ */
+public final class BackendRegistry {
+
+    private BackendRegistry() {}
+
+    private static final class Holder {
+        static final List<Backend> ALL = probe();
+    }
+
+    private static List<Backend> probe() {
+        List<Backend> list = new ArrayList<>();
+        list.add(JavaBackend.INSTANCE);
+        // Native backends (oneDNN, CUDA) register here when their issues land; until then they report why not.
+        list.add(new UnavailableBackend("onednn", Device.CPU, "not built into this version of loss4j yet"));
+        list.add(new UnavailableBackend("cuda", Device.cuda(0), "not built into this version of loss4j yet"));
+        return List.copyOf(list);
+    }
+
+    public static List<Backend> all() {
+        return Holder.ALL;
+    }
+
+    public static Backend java() {
+        return JavaBackend.INSTANCE;
+    }
+
+    public static Backend get(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        for (Backend b : all()) {
+            if (b.name().equals(n)) {
+                if (!b.isAvailable()) {
+                    throw new IllegalStateException("backend '" + n + "' is unavailable: " + b.unavailableReason());
+                }
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("unknown backend '" + name + "'; known: "
+                + all().stream().map(Backend::name).toList());
+    }
+
+    /** The backend for tensors on {@code device}: the {@code loss4j.backend} setting, else the best available. */
+    public static Backend defaultFor(Device device) {
+        String configured = Config.BACKEND.get();
+        if (!configured.equalsIgnoreCase("auto")) {
+            return get(configured);
+        }
+        for (Backend b : all()) {
+            if (b.isAvailable() && b.device().type() == device.type() && b != JavaBackend.INSTANCE) {
+                return b;
+            }
+        }
+        if (device.isCpu()) return JavaBackend.INSTANCE;
+        throw new IllegalStateException("no available backend computes on " + device + "; backends: "
+                + all().stream().map(b -> b.name() + (b.isAvailable() ? "" : " (unavailable: " + b.unavailableReason() + ")")).toList());
+    }
+
+    /** The SPI view of a backend; every available backend implements {@link Ops}. */
+    public static Ops ops(Backend b) {
+        if (b instanceof Ops o && b.isAvailable()) return o;
+        throw new IllegalStateException("backend '" + b.name() + "' is unavailable: " + b.unavailableReason());
+    }
+
+    /** A backend that failed to load, kept so that {@code info} and errors can say why. */
+    public record UnavailableBackend(String name, Device device, String unavailableReason) implements Backend {
+        @Override
+        public boolean isAvailable() {
+            return false;
+        }
+
+        @Override
+        public String description() {
+            return "unavailable: " + unavailableReason;
+        }
+    }
+}

@@ -1,0 +1,5 @@
+package org.loss4j.internal.ops;
+
+/** Softmax kernels (see {@link Ops#softmax()}). */
+public interface SoftmaxOps extends OpGroup {
+}

@@ -1,0 +1,140 @@
+package org.loss4j.internal.vectors;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.loss4j.Backend;
+import org.loss4j.Tensor;
+import org.loss4j.loss.Loss;
+import org.loss4j.loss.LossResult;
+import org.loss4j.loss.Losses;
+
+/**
+ * Runs one vector on one backend and compares with PyTorch: the forward call, the fused forward+backward call
+ * (every gradient PyTorch gives, and no other), extra outputs, or the expected exception.
+ */
+public final class VectorRunner {
+
+    private VectorRunner() {}
+
+    /**
+     * The result of one case on one backend.
+     *
+     * @param maxAbs worst absolute error over all compared finite elements
+     * @param maxRel worst relative error (|a - e| / |e| over elements with e != 0)
+     */
+    public record Outcome(String caseName, String loss, String backend, boolean passed, double maxAbs, double maxRel,
+                          String detail) {}
+
+    public static Outcome run(VectorCase c, Backend backend) {
+        Errors err = new Errors();
+        try {
+            if (c.expectsError()) {
+                return expectError(c, backend);
+            }
+            Loss loss = Losses.fromPyTorch(c.loss(), c.options()).on(backend);
+            if (!loss.argumentNames().equals(c.argNames())) {
+                return fail(c, backend, err, "argument names " + loss.argumentNames() + " differ from PyTorch's " + c.argNames());
+            }
+            Tolerance tol = c.tolerance() != null ? c.tolerance() : Tolerance.of(c.output().dtype());
+            Tensor fwd = loss.forward(c.args());
+            String m = compare("output (forward)", fwd, c.output(), tol, err);
+            if (m != null) return fail(c, backend, err, m);
+            if (!c.grads().isEmpty()) {
+                LossResult r = loss.backward(c.gradOutput(), c.args());
+                m = compare("output (forwardBackward)", r.loss(), c.output(), tol, err);
+                if (m != null) return fail(c, backend, err, m);
+                for (Map.Entry<String, Tensor> e : c.grads().entrySet()) {
+                    Tensor g = r.gradients().get(e.getKey());
+                    if (g == null) return fail(c, backend, err, "no gradient for '" + e.getKey() + "' (PyTorch gives one)");
+                    m = compare("grad " + e.getKey(), g, e.getValue(), tol, err);
+                    if (m != null) return fail(c, backend, err, m);
+                }
+                for (String k : r.gradients().keySet()) {
+                    if (!c.grads().containsKey(k)) {
+                        return fail(c, backend, err, "gradient for '" + k + "' which PyTorch does not differentiate");
+                    }
+                }
+                for (Map.Entry<String, Tensor> e : c.extras().entrySet()) {
+                    Tensor x = r.extras().get(e.getKey());
+                    if (x == null) return fail(c, backend, err, "no extra output '" + e.getKey() + "'");
+                    m = compare(e.getKey(), x, e.getValue(), tol, err);
+                    if (m != null) return fail(c, backend, err, m);
+                }
+            }
+            return new Outcome(c.name(), c.loss(), backend.name(), true, err.maxAbs, err.maxRel, "");
+        } catch (RuntimeException | StackOverflowError e) {
+            return fail(c, backend, err, "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private static Outcome expectError(VectorCase c, Backend backend) {
+        VectorCase.ExpectedError x = c.error();
+        try {
+            Loss loss = Losses.fromPyTorch(c.loss(), c.options()).on(backend);
+            loss.forward(c.args());
+        } catch (RuntimeException e) {
+            if (!isA(e, x.javaType())) {
+                return new Outcome(c.name(), c.loss(), backend.name(), false, 0, 0,
+                        "expected " + x.javaType() + " but got " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+            List<String> missing = new ArrayList<>();
+            for (String w : x.mentions()) {
+                if (!msg.contains(w.toLowerCase(Locale.ROOT))) missing.add(w);
+            }
+            if (!missing.isEmpty()) {
+                return new Outcome(c.name(), c.loss(), backend.name(), false, 0, 0,
+                        "message does not mention " + missing + ": " + e.getMessage());
+            }
+            return new Outcome(c.name(), c.loss(), backend.name(), true, 0, 0, "");
+        }
+        return new Outcome(c.name(), c.loss(), backend.name(), false, 0, 0,
+                "expected " + x.javaType() + " (PyTorch: " + x.torchMessage() + ") but the call succeeded");
+    }
+
+    private static boolean isA(Throwable e, String simpleName) {
+        for (Class<?> k = e.getClass(); k != null; k = k.getSuperclass()) {
+            if (k.getSimpleName().equals(simpleName)) return true;
+        }
+        return false;
+    }
+
+    private static final class Errors {
+        double maxAbs;
+        double maxRel;
+    }
+
+    private static Outcome fail(VectorCase c, Backend b, Errors err, String detail) {
+        return new Outcome(c.name(), c.loss(), b.name(), false, err.maxAbs, err.maxRel, detail);
+    }
+
+    /** Null if {@code actual} matches {@code expected}; else what differs. Updates the worst errors. */
+    static String compare(String what, Tensor actual, Tensor expected, Tolerance tol, Errors err) {
+        if (actual == null) return what + ": missing";
+        if (actual.dtype() != expected.dtype()) {
+            return what + ": dtype " + actual.dtype() + ", PyTorch " + expected.dtype();
+        }
+        if (!Arrays.equals(actual.shape(), expected.shape())) {
+            return what + ": shape " + Arrays.toString(actual.shape()) + ", PyTorch " + Arrays.toString(expected.shape());
+        }
+        String first = null;
+        long n = expected.numel();
+        for (long i = 0; i < n; i++) {
+            double a = actual.getDouble(i);
+            double e = expected.getDouble(i);
+            if (Double.isFinite(a) && Double.isFinite(e)) {
+                double d = Math.abs(a - e);
+                err.maxAbs = Math.max(err.maxAbs, d);
+                if (e != 0) err.maxRel = Math.max(err.maxRel, d / Math.abs(e));
+            }
+            if (!tol.accepts(a, e) && first == null) {
+                first = what + ": element " + i + " is " + a + ", PyTorch " + e + " (|diff| " + Math.abs(a - e)
+                        + ", tolerance rel " + tol.rel() + " abs " + tol.abs() + ")";
+            }
+        }
+        return first;
+    }
+}

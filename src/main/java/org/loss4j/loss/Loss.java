@@ -1,0 +1,164 @@
+package org.loss4j.loss;
+
+import java.util.List;
+import java.util.Set;
+import org.loss4j.Backend;
+import org.loss4j.Backends;
+import org.loss4j.Reduction;
+import org.loss4j.Tensor;
+import org.loss4j.internal.ops.BackendRegistry;
+import org.loss4j.internal.ops.Ops;
+import org.loss4j.internal.workspace.Workspace;
+
+/**
+ * Base of every loss. A loss is immutable and thread-safe: its options are fixed at construction, and one instance
+ * may serve many threads at once.
+ *
+ * <p>Two call styles:
+ * <ul>
+ *   <li>convenient: {@link #forward(Tensor...)} and {@link #forwardBackward(Tensor...)} return new tensors;</li>
+ *   <li>allocation-free: {@link #forwardInto(Tensor, Tensor...)} and
+ *       {@link #forwardBackwardInto(Tensor, Tensor[], Tensor, Tensor...)} write into caller tensors.</li>
+ * </ul>
+ * Arguments come in PyTorch's order ({@link #argumentNames()}). Every argument is validated before any kernel
+ * runs: bad input throws {@link IllegalArgumentException} (or {@link IndexOutOfBoundsException} for class indices),
+ * with a message that names the argument and its sizes.
+ *
+ * <p>For {@link Reduction#NONE} (or any non-scalar output) the backward call needs {@code gradOutput}, the
+ * upstream gradient of the output's shape; for scalar outputs it may be null, meaning 1.
+ */
+public abstract class Loss {
+
+    final Reduction reduction;
+    final Backend backend;
+
+    Loss(Reduction reduction, Backend backend) {
+        if (reduction == null) throw new IllegalArgumentException("reduction must not be null");
+        this.reduction = reduction;
+        this.backend = backend;
+    }
+
+    /** The PyTorch class name, e.g. {@code CrossEntropyLoss}. */
+    public abstract String name();
+
+    /** The arguments of {@code forward}, in PyTorch's order, e.g. {@code [input, target]}. */
+    public abstract List<String> argumentNames();
+
+    /** The floating arguments PyTorch differentiates; the backward call returns a gradient for each. */
+    public abstract Set<String> differentiableArguments();
+
+    /** PyTorch's reduction of this loss. */
+    public final Reduction reduction() {
+        return reduction;
+    }
+
+    /** The backend chosen for this loss, or null for automatic selection. */
+    public final Backend backend() {
+        return backend;
+    }
+
+    /** The same loss on another backend (per-call override). */
+    public final Loss on(Backend backend) {
+        return withBackend(backend);
+    }
+
+    abstract Loss withBackend(Backend backend);
+
+    /** The op groups this loss uses, for {@link #explain(Tensor...)}. */
+    List<String> opGroups() {
+        return List.of("pointwise", "reduce");
+    }
+
+    /** Validates, then computes into {@code call}. */
+    abstract void compute(Call call);
+
+    // ------------------------------------------------------------------ public calls
+
+    /** The loss as a new tensor (a scalar for mean/sum reductions). */
+    public Tensor forward(Tensor... args) {
+        return run(args, null, null, null, false, false).loss();
+    }
+
+    /** The loss written into {@code out}, which must have the output's dtype and shape. */
+    public void forwardInto(Tensor out, Tensor... args) {
+        if (out == null) throw new IllegalArgumentException("out must not be null");
+        run(args, null, out, null, false, false);
+    }
+
+    /** Loss and gradients of every differentiable argument, for a scalar output (gradient 1). */
+    public LossResult forwardBackward(Tensor... args) {
+        return run(args, null, null, null, true, true);
+    }
+
+    /** Loss and gradients with the upstream gradient {@code gradOutput} (required for reduction NONE). */
+    public LossResult backward(Tensor gradOutput, Tensor... args) {
+        return run(args, gradOutput, null, null, true, true);
+    }
+
+    /**
+     * The fused call into caller tensors: the loss into {@code out} (may be null) and the gradient of argument i into
+     * {@code grads[i]} where that entry is not null (the others are not computed). Nothing is allocated for outputs.
+     */
+    public void forwardBackwardInto(Tensor out, Tensor[] grads, Tensor gradOutput, Tensor... args) {
+        if (grads == null) throw new IllegalArgumentException("grads must not be null (use null entries to skip gradients)");
+        if (grads.length != argumentNames().size()) {
+            throw new IllegalArgumentException("grads must have one entry per argument " + argumentNames() + ", got " + grads.length);
+        }
+        for (int i = 0; i < grads.length; i++) {
+            if (grads[i] != null && !differentiableArguments().contains(argumentNames().get(i))) {
+                throw new IllegalArgumentException("no gradient for argument '" + argumentNames().get(i) + "' of " + name()
+                        + ": PyTorch does not differentiate it (differentiable: " + differentiableArguments() + ")");
+            }
+        }
+        run(args, gradOutput, out, grads, true, false);
+    }
+
+    /** Which backend and which implementation of each step would serve this loss for these arguments. */
+    public String explain(Tensor... args) {
+        Ops ops = resolve(args);
+        StringBuilder sb = new StringBuilder(name()).append(" (reduction=").append(reduction.torchName()).append(") on ")
+                .append(ops.name()).append(":");
+        for (String g : opGroups()) sb.append(' ').append(g).append('=').append(ops.servedBy(g)).append(';');
+        sb.setLength(sb.length() - 1);
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return name() + "(reduction=" + reduction.torchName() + ")";
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    Ops resolve(Tensor[] args) {
+        if (backend != null) return BackendRegistry.ops(backend);
+        org.loss4j.Device dev = org.loss4j.Device.CPU;
+        if (args != null) {
+            for (Tensor t : args) {
+                if (t != null) {
+                    dev = t.device();
+                    break;
+                }
+            }
+        }
+        return BackendRegistry.ops(dev.isCpu() ? Backends.defaultBackend() : BackendRegistry.defaultFor(dev));
+    }
+
+    private LossResult run(Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads, boolean backward, boolean allocateGrads) {
+        List<String> names = argumentNames();
+        if (args == null || args.length != names.size()) {
+            throw new IllegalArgumentException(name() + " takes " + names.size() + " arguments " + names + ", got "
+                    + (args == null ? 0 : args.length));
+        }
+        Ops ops = resolve(args);
+        Workspace ws = Workspace.current();
+        long mark = ws.mark();
+        try {
+            Call call = new Call(this, ops, ws, args, gradOutput, out, grads, backward, allocateGrads);
+            compute(call);
+            return call.result();
+        } finally {
+            ws.release(mark);
+        }
+    }
+}
