@@ -100,22 +100,22 @@ public final class MSELoss extends PointwiseLoss {
         }
 
         @Override
-        public double value(double a, double b, double c) {
+        public double value(double a, double b, double c, double e) {
             double d = a - b;
             return d * d;
         }
 
         @Override
-        public double valueF32(double a, double b, double c) {
+        public double valueF32(double a, double b, double c, double e) {
             float d = (float) a - (float) b;
             return d * d;
         }
 
         @Override
-        public void grad(double a, double b, double c, double g, double[] d) {
+        public void grad(double a, double b, double c, double e, double g, double[] out) {
             double t = 2 * (a - b) * g;
-            d[0] = t;
-            d[1] = -t;
+            out[0] = t;
+            out[1] = -t;
         }
     }
 

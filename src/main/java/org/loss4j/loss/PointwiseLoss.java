@@ -10,10 +10,14 @@ import org.loss4j.internal.ops.PointwiseFn;
 
 /**
  * A loss that is one element-wise term over broadcast operands, then PyTorch's reduction (mean over all elements,
- * or sum, or none). Subclasses give the term ({@link #fn}), the operands ({@link #operands}) and any extra
- * validation ({@link #validate}); this class does shapes, dtypes, reduction and gradient routing.
+ * sum, none, or KLDiv's batchmean). Subclasses give the term ({@link #fn}), the operands ({@link #operands}),
+ * option tensors used as operands ({@link #optionOperand}) and extra validation ({@link #validate}); this class
+ * does dtypes, broadcasting, the reduction and gradient routing.
  */
 abstract class PointwiseLoss extends Loss {
+
+    /** Placeholder in {@link #operands()} for an option tensor (weight, pos_weight), supplied by {@link #optionOperand}. */
+    static final int OPTION = -1;
 
     PointwiseLoss(Reduction reduction, Backend backend) {
         super(reduction, backend);
@@ -22,21 +26,39 @@ abstract class PointwiseLoss extends Loss {
     /** The element-wise term. */
     abstract PointwiseFn fn();
 
-    /** Indices into the call's arguments of the kernel's operands, in the term's order. Default: all arguments. */
+    /**
+     * For each operand of the term, the index of the call argument it is, or {@link #OPTION} for an option tensor.
+     * Default: all arguments, in order.
+     */
     int[] operands() {
         int[] o = new int[argumentNames().size()];
         for (int i = 0; i < o.length; i++) o[i] = i;
         return o;
     }
 
-    /** Checks beyond "floating, same dtype, broadcastable"; may rewrite {@code call.args} views (e.g. unsqueeze). */
+    /** The tensor of operand {@code k} where {@link #operands()} says {@link #OPTION}. */
+    Tensor optionOperand(Call call, int k) {
+        throw new IllegalStateException("operand " + k + " of " + name() + " has no option tensor");
+    }
+
+    /**
+     * Checks beyond "floating, same dtype" (shape rules, value ranges); may replace {@code call.args[i]} with a
+     * reshaped view (e.g. GaussianNLL's unsqueezed var). Runs before {@link #outputShape}.
+     */
     void validate(Call call) {}
 
-    /** The broadcast shape of the operands; default: NumPy broadcast of all of them. */
+    /** The output shape; default: NumPy broadcast of the argument operands (option operands must broadcast into it). */
     long[] outputShape(Call call, int[] ops) {
-        long[] shape = call.args[ops[0]].shape();
-        for (int k = 1; k < ops.length; k++) {
-            shape = Check.broadcast(call.argName(ops[0]), shape, call.argName(ops[k]), call.args[ops[k]].shape());
+        long[] shape = null;
+        String first = null;
+        for (int op : ops) {
+            if (op == OPTION) continue;
+            if (shape == null) {
+                shape = call.args[op].shape();
+                first = call.argName(op);
+            } else {
+                shape = Check.broadcast(first, shape, call.argName(op), call.args[op].shape());
+            }
         }
         return shape;
     }
@@ -44,28 +66,51 @@ abstract class PointwiseLoss extends Loss {
     @Override
     final void compute(Call call) {
         int[] ops = operands();
-        Tensor first = Check.floating(call.argName(ops[0]), call.args[ops[0]]);
-        for (int k = 1; k < ops.length; k++) {
-            Check.floating(call.argName(ops[k]), call.args[ops[k]]);
-            Check.sameDtype(call.argName(ops[0]), first, call.argName(ops[k]), call.args[ops[k]]);
+        Tensor first = null;
+        String firstName = null;
+        for (int op : ops) {
+            if (op == OPTION) continue;
+            Tensor t = Check.floating(call.argName(op), call.args[op]);
+            if (first == null) {
+                first = t;
+                firstName = call.argName(op);
+            } else {
+                Check.sameDtype(firstName, first, call.argName(op), t);
+            }
         }
         validate(call);
         long[] shape = outputShape(call, ops);
         DType dt = first.dtype();
         Tensor[] operands = new Tensor[ops.length];
-        for (int k = 0; k < ops.length; k++) operands[k] = call.args[ops[k]];
-        Tensor[] grads = call.gradsFor(ops);
+        Tensor[] grads = call.backward ? new Tensor[ops.length] : null;
+        for (int k = 0; k < ops.length; k++) {
+            if (ops[k] == OPTION) {
+                operands[k] = optionOperand(call, k);
+                Check.sameDtype(firstName, first, "option operand " + k, operands[k]);
+                Check.broadcast("output", shape, "option operand " + k, operands[k].shape());
+            } else {
+                operands[k] = call.args[ops[k]];
+                if (grads != null && call.wantsGrad(ops[k])) grads[k] = call.grad(ops[k]);
+            }
+        }
         if (reduction == Reduction.NONE) {
             Tensor out = call.output(dt, shape);
             Tensor go = call.backward ? call.gradOutputTensor(dt, shape) : null;
             call.ops.pointwise().apply(fn(), operands, shape, out, go, 0, grads);
         } else {
-            long n = 1;
-            for (long d : shape) n *= d;
-            double scale = reduction == Reduction.MEAN ? 1.0 / n : 1.0;
+            double divisor = switch (reduction) {
+                case MEAN -> {
+                    long n = 1;
+                    for (long d : shape) n *= d;
+                    yield n;
+                }
+                // KLDiv's batchmean: sum / input.size(0) (a 0-dim input divides by 1, as PyTorch does)
+                case BATCHMEAN -> call.args[ops[0]].dim() == 0 ? 1 : call.args[ops[0]].size(0);
+                default -> 1;
+            };
             double g = call.backward ? call.gradOutputScalar() : 0;
-            double sum = call.ops.pointwise().apply(fn(), operands, shape, null, null, g * scale, grads);
-            call.outputScalar(dt, reduction == Reduction.MEAN ? sum / n : sum);
+            double sum = call.ops.pointwise().apply(fn(), operands, shape, null, null, g / divisor, grads);
+            call.outputScalar(dt, sum / divisor);
         }
     }
 

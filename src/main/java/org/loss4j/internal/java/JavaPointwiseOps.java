@@ -31,23 +31,25 @@ final class JavaPointwiseOps implements PointwiseOps {
                 if (grads[j] != null && !flat) grads[j].segment().fill((byte) 0);
             }
         }
-        double[] d = new double[3];
+        double[] d = new double[4];
         double sum = 0;
         if (flat) {
             Tensor a = operands[0];
             Tensor b = k > 1 ? operands[1] : null;
             Tensor c = k > 2 ? operands[2] : null;
+            Tensor e = k > 3 ? operands[3] : null;
             for (long i = 0; i < n; i++) {
                 double x = a.getDouble(i);
                 double y = b == null ? 0 : b.getDouble(i);
                 double z = c == null ? 0 : c.getDouble(i);
-                double v = single ? fn.valueF32(x, y, z) : fn.value(x, y, z);
+                double w = e == null ? 0 : e.getDouble(i);
+                double v = single ? fn.valueF32(x, y, z, w) : fn.value(x, y, z, w);
                 if (single) v = (float) v;
                 sum += v;
                 if (outNone != null) outNone.setDouble(i, v);
                 if (grads != null) {
                     double g = gradOut != null ? gradOut.getDouble(i) : gradScale;
-                    fn.grad(x, y, z, g, d);
+                    fn.grad(x, y, z, w, g, d);
                     for (int j = 0; j < k; j++) {
                         if (grads[j] != null) grads[j].setDouble(i, d[j]);
                     }
@@ -64,13 +66,14 @@ final class JavaPointwiseOps implements PointwiseOps {
             double x = operands[0].getDouble(off[0]);
             double y = k > 1 ? operands[1].getDouble(off[1]) : 0;
             double z = k > 2 ? operands[2].getDouble(off[2]) : 0;
-            double v = single ? fn.valueF32(x, y, z) : fn.value(x, y, z);
+            double w = k > 3 ? operands[3].getDouble(off[3]) : 0;
+            double v = single ? fn.valueF32(x, y, z, w) : fn.value(x, y, z, w);
             if (single) v = (float) v;
             sum += v;
             if (outNone != null) outNone.setDouble(i, v);
             if (grads != null) {
                 double g = gradOut != null ? gradOut.getDouble(i) : gradScale;
-                fn.grad(x, y, z, g, d);
+                fn.grad(x, y, z, w, g, d);
                 for (int j = 0; j < k; j++) {
                     if (grads[j] != null) grads[j].setDouble(off[j], grads[j].getDouble(off[j]) + d[j]);
                 }

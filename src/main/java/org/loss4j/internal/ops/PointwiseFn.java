@@ -1,7 +1,7 @@
 package org.loss4j.internal.ops;
 
 /**
- * One element-wise loss term {@code f(a, b, c)} with its partial derivatives, e.g. MSE's {@code (a - b)^2}.
+ * One element-wise loss term {@code f(a, b, c, d)} with its partial derivatives, e.g. MSE's {@code (a - b)^2}.
  * Operands are broadcast by the kernel; unused operands are 0. Implementations are stateless singletons or small
  * immutable objects holding options (margin, beta, eps...). Backends may recognise well-known functions by class
  * to run a native fused chain instead.
@@ -11,23 +11,23 @@ public interface PointwiseFn {
     /** Short name shown by {@code explain}, e.g. {@code "squared_error"}. */
     String name();
 
-    /** Number of operands used: 1, 2 or 3. */
+    /** Number of operands used: 1 to 4. */
     int arity();
 
     /** The loss term, computed in double. */
-    double value(double a, double b, double c);
+    double value(double a, double b, double c, double d);
 
     /**
      * The loss term for single-precision tensors. Override where PyTorch's float32 arithmetic differs visibly from
      * the double formula (e.g. {@code exp} overflowing to inf in SoftMarginLoss); the default rounds nothing.
      */
-    default double valueF32(double a, double b, double c) {
-        return value(a, b, c);
+    default double valueF32(double a, double b, double c, double d) {
+        return value(a, b, c, d);
     }
 
     /**
-     * Writes {@code g * d f / d operand_k} into {@code d[k]} for k below {@link #arity()}. {@code d} has at least 3 entries.
+     * Writes {@code g * df / d(operand k)} into {@code out[k]} for k below {@link #arity()}. {@code out} has 4 entries.
      * Entries for operands that are not differentiable may be left untouched.
      */
-    void grad(double a, double b, double c, double g, double[] d);
+    void grad(double a, double b, double c, double d, double g, double[] out);
 }

@@ -8,7 +8,7 @@ public interface PointwiseOps extends OpGroup {
     /**
      * Evaluates {@code fn} over the operands broadcast (NumPy rules) to {@code outShape}.
      *
-     * @param operands   {@code fn.arity()} tensors of one floating dtype, each broadcastable to {@code outShape}
+     * @param operands   {@code fn.arity()} (1 to 4) tensors of one floating dtype, each broadcastable to {@code outShape}
      * @param outShape   the broadcast shape
      * @param outNone    if not null, receives the per-element terms (shape {@code outShape}); the sum is still returned
      * @param gradOut    if not null, per-element upstream gradient (shape {@code outShape}), used instead of {@code gradScale}
