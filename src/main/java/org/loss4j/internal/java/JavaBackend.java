@@ -2,6 +2,7 @@ package org.loss4j.internal.java;
 
 import org.loss4j.Device;
 import org.loss4j.internal.ops.CtcOps;
+import org.loss4j.internal.ops.LinearOps;
 import org.loss4j.internal.ops.MarginOps;
 import org.loss4j.internal.ops.Ops;
 import org.loss4j.internal.ops.PointwiseOps;
@@ -18,6 +19,7 @@ public final class JavaBackend implements Ops {
     private final SoftmaxOps softmax = new JavaSoftmaxOps();
     private final MarginOps margin = new JavaMarginOps();
     private final CtcOps ctc = new JavaCtcOps();
+    private final LinearOps linear = new JavaLinearOps();
 
     private JavaBackend() {}
 
@@ -69,6 +71,11 @@ public final class JavaBackend implements Ops {
     @Override
     public CtcOps ctc() {
         return ctc;
+    }
+
+    @Override
+    public LinearOps linear() {
+        return linear;
     }
 
     @Override

@@ -24,6 +24,9 @@ public interface Ops extends Backend {
     /** Connectionist temporal classification: alpha/beta recursions in log space. */
     CtcOps ctc();
 
+    /** Matrix products. */
+    LinearOps linear();
+
     /** Says which implementation serves a named group ({@code pointwise}, {@code reduce}, ...). */
     default String servedBy(String group) {
         return switch (group) {
@@ -32,6 +35,7 @@ public interface Ops extends Backend {
             case "softmax" -> softmax().servedBy();
             case "margin" -> margin().servedBy();
             case "ctc" -> ctc().servedBy();
+            case "linear" -> linear().servedBy();
             default -> throw new IllegalArgumentException("unknown op group '" + group + "'");
         };
     }
