@@ -49,7 +49,8 @@ final class JavaPointwiseOps implements PointwiseOps {
                 if (outNone != null) outNone.setDouble(i, v);
                 if (grads != null) {
                     double g = gradOut != null ? gradOut.getDouble(i) : gradScale;
-                    fn.grad(x, y, z, w, g, d);
+                    if (single) fn.gradF32(x, y, z, w, g, d);
+                    else fn.grad(x, y, z, w, g, d);
                     for (int j = 0; j < k; j++) {
                         if (grads[j] != null) grads[j].setDouble(i, d[j]);
                     }
@@ -73,7 +74,8 @@ final class JavaPointwiseOps implements PointwiseOps {
             if (outNone != null) outNone.setDouble(i, v);
             if (grads != null) {
                 double g = gradOut != null ? gradOut.getDouble(i) : gradScale;
-                fn.grad(x, y, z, w, g, d);
+                if (single) fn.gradF32(x, y, z, w, g, d);
+                else fn.grad(x, y, z, w, g, d);
                 for (int j = 0; j < k; j++) {
                     if (grads[j] != null) grads[j].setDouble(off[j], grads[j].getDouble(off[j]) + d[j]);
                 }

@@ -30,4 +30,13 @@ public interface PointwiseFn {
      * Entries for operands that are not differentiable may be left untouched.
      */
     void grad(double a, double b, double c, double d, double g, double[] out);
+
+    /**
+     * {@link #grad} for single-precision tensors. Override where PyTorch's float32 backward differs visibly from the
+     * double formula (e.g. {@code exp} overflowing to inf and giving nan in SoftMarginLoss, or a hinge's kink decided
+     * in float arithmetic); the default is {@link #grad}.
+     */
+    default void gradF32(double a, double b, double c, double d, double g, double[] out) {
+        grad(a, b, c, d, g, out);
+    }
 }
