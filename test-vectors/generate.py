@@ -200,7 +200,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default="", help="comma-separated loss names to regenerate (default: all)")
     ap.add_argument("--out", default=os.path.join(HERE, "data"))
+    ap.add_argument("--manifest-only", action="store_true", help="only recount data/*.json into manifest.json")
     a = ap.parse_args()
+    if a.manifest_only:
+        write_manifest(a.out, {})
+        return
     only = set(x for x in a.only.split(",") if x)
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -215,11 +219,7 @@ def main():
             names.add(case.name)
             by_loss.setdefault(case.loss, []).append(case)
     os.makedirs(a.out, exist_ok=True)
-    manifest_path = os.path.join(a.out, "manifest.json")
-    manifest = {"losses": {}}
-    if os.path.exists(manifest_path):
-        with open(manifest_path) as f:
-            manifest = json.load(f)
+    counts = {}
     for loss, cases in sorted(by_loss.items()):
         blob = Blob()
         recs = [run_case(c, blob) for c in cases]
@@ -229,13 +229,29 @@ def main():
         with open(os.path.join(a.out, loss + ".json"), "w") as f:
             json.dump({"loss": loss, "cases": recs}, f, indent=None, separators=(",", ":"))
             f.write("\n")
-        manifest["losses"][loss] = len(recs)
+        counts[loss] = len(recs)
         print(f"{loss}: {len(recs)} cases, {blob.size} bytes")
-    manifest["torch"] = torch.__version__
-    manifest["python"] = platform.python_version()
-    manifest["generator"] = "test-vectors/generate.py"
-    manifest["total"] = sum(manifest["losses"].values())
-    with open(manifest_path, "w") as f:
+    write_manifest(a.out, counts)
+
+
+def write_manifest(out, fresh):
+    """manifest.json: case counts of every data/<Loss>.json present, and the torch that made them."""
+    losses = {}
+    for path in sorted(glob.glob(os.path.join(out, "*.json"))):
+        if os.path.basename(path) == "manifest.json":
+            continue
+        with open(path) as f:
+            d = json.load(f)
+        losses[d["loss"]] = len(d["cases"])
+    losses.update(fresh)
+    manifest = {
+        "losses": losses,
+        "total": sum(losses.values()),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "generator": "test-vectors/generate.py",
+    }
+    with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
         f.write("\n")
 

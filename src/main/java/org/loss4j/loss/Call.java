@@ -21,7 +21,10 @@ final class Call {
     final Loss loss;
     final Ops ops;
     final Workspace ws;
+    /** The arguments; a loss may replace an entry with a view (e.g. GaussianNLL's unsqueezed var). */
     final Tensor[] args;
+    /** The caller's arguments, untouched: gradients keep their shapes. */
+    private final Tensor[] callerArgs;
     final boolean backward;
     private final Tensor gradOutput;
     private final Tensor outProvided;
@@ -36,7 +39,8 @@ final class Call {
         this.loss = loss;
         this.ops = ops;
         this.ws = ws;
-        this.args = args;
+        this.callerArgs = args;
+        this.args = args.clone();
         this.gradOutput = gradOutput;
         this.outProvided = out;
         this.gradsProvided = grads;
@@ -82,7 +86,7 @@ final class Call {
     /** The gradient tensor of argument {@code i} (same dtype and shape as the argument); its contents are undefined. */
     Tensor grad(int i) {
         if (grads[i] != null) return grads[i];
-        Tensor a = args[i];
+        Tensor a = callerArgs[i];
         if (gradsProvided != null && gradsProvided[i] != null) {
             Check.output("grads[" + i + "] (gradient of " + argName(i) + ")", gradsProvided[i], a.dtype(), a.shape());
             grads[i] = gradsProvided[i];
