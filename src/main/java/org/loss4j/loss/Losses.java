@@ -119,9 +119,12 @@ public final class Losses {
         return CTCLoss.create();
     }
 
-    /** {@code nn.AdaptiveLogSoftmaxWithLoss} with PyTorch's defaults; see {@link AdaptiveLogSoftmaxWithLoss#builder()} for options. */
-    public static AdaptiveLogSoftmaxWithLoss adaptiveLogSoftmaxWithLoss() {
-        return AdaptiveLogSoftmaxWithLoss.create();
+    /**
+     * {@code nn.AdaptiveLogSoftmaxWithLoss(in_features, n_classes, cutoffs)} with PyTorch's defaults for the rest
+     * (div_value 4.0, no head bias); see {@link AdaptiveLogSoftmaxWithLoss#builder()} for options.
+     */
+    public static AdaptiveLogSoftmaxWithLoss adaptiveLogSoftmaxWithLoss(long inFeatures, long nClasses, long... cutoffs) {
+        return AdaptiveLogSoftmaxWithLoss.create(inFeatures, nClasses, cutoffs);
     }
 
     /**
