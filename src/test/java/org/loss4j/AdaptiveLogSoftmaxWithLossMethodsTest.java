@@ -113,7 +113,7 @@ class AdaptiveLogSoftmaxWithLossMethodsTest {
 
     @Test
     void optionsAreValidated() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, AdaptiveLogSoftmaxWithLoss::create);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AdaptiveLogSoftmaxWithLoss.builder().build());
         assertTrue(e.getMessage().contains("in_features"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> AdaptiveLogSoftmaxWithLoss.builder().inFeatures(4).nClasses(10).cutoffs(3).reduction(Reduction.SUM).build());

@@ -101,14 +101,14 @@ final class RandomInputs {
                 yield new Tensor[] {lp, targets, Tensor.of(new long[] {t, t - 1}), Tensor.of(new long[] {s, Math.max(0, s - 1)})};
             }
             case "AdaptiveLogSoftmaxWithLoss" -> {
-                long in = 8, classes = 20;
+                long in = 16, classes = 20; // head: 5 + 2 clusters; hidden sizes 16 // 4 = 4 and 16 // 16 = 1
                 o.remove("reduction");
                 o.put("in_features", in);
                 o.put("n_classes", classes);
                 o.put("cutoffs", java.util.List.of(5L, 10L));
                 long batch = Math.max(1, n / in);
                 yield new Tensor[] {normal(batch, in), classes(classes, batch), normal(5 + 2, in),
-                        normal(in / 4, in), normal(5, in / 4), normal(in / 16 == 0 ? 1 : in / 16, in), normal(10, in / 16 == 0 ? 1 : in / 16)};
+                        normal(in / 4, in), normal(5, in / 4), normal(in / 16, in), normal(10, in / 16)};
             }
             default -> throw new IllegalArgumentException("no random inputs for " + loss);
         };
