@@ -83,6 +83,15 @@ final class Call {
         return allocateGrads || (gradsProvided != null && gradsProvided[i] != null);
     }
 
+    /**
+     * True if the caller passed its own tensor for the gradient of argument {@code i} ({@code forwardBackwardInto}).
+     * Lets a loss whose differentiable arguments depend on the call (CrossEntropyLoss: a target of class indices has
+     * no gradient) reject a gradient it cannot give instead of leaving the caller's tensor unwritten.
+     */
+    boolean gradProvided(int i) {
+        return gradsProvided != null && gradsProvided[i] != null;
+    }
+
     /** The gradient tensor of argument {@code i} (same dtype and shape as the argument); its contents are undefined. */
     Tensor grad(int i) {
         if (grads[i] != null) return grads[i];

@@ -1,5 +1,6 @@
 package org.loss4j.internal.java;
 
+import org.loss4j.DType;
 import org.loss4j.Tensor;
 import org.loss4j.internal.ops.SoftmaxOps;
 
@@ -49,6 +50,135 @@ final class JavaSoftmaxOps implements SoftmaxOps {
                 for (long k = 0; k < n; k++) {
                     long at = base + k * inner;
                     gradIn.setDouble(at, gradOut.getDouble(at) - Math.exp(y.getDouble(at)) * s);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void classTargetForward(Tensor logp, Tensor target, Tensor weight, long ignoreIndex, double smoothing,
+                                   long outer, long n, long inner, Tensor lossOut, double[] sums) {
+        boolean single = logp.dtype() == DType.F32;
+        boolean smooth = smoothing > 0;
+        double keep = 1 - smoothing;
+        double share = smoothing / n;
+        double nllSum = 0, smoothSum = 0, weightSum = 0;
+        for (long o = 0; o < outer; o++) {
+            for (long i = 0; i < inner; i++) {
+                long p = o * inner + i;
+                long t = target.getLong(p);
+                if (t == ignoreIndex) {
+                    if (lossOut != null) lossOut.setDouble(p, 0);
+                    continue;
+                }
+                long base = o * n * inner + i;
+                double wt = weight == null ? 1 : weight.getDouble(t);
+                double nll = -wt * logp.getDouble(base + t * inner);
+                if (single) nll = (float) nll; // PyTorch's float product
+                nllSum += nll;
+                weightSum += wt;
+                double v = nll;
+                if (smooth) {
+                    double s = 0;
+                    for (long c = 0; c < n; c++) {
+                        double wc = weight == null ? 1 : weight.getDouble(c);
+                        s -= wc * logp.getDouble(base + c * inner);
+                    }
+                    smoothSum += s;
+                    v = keep * nll + share * s;
+                }
+                if (lossOut != null) lossOut.setDouble(p, v);
+            }
+        }
+        sums[NLL_SUM] = nllSum;
+        sums[SMOOTH_SUM] = smoothSum;
+        sums[WEIGHT_SUM] = weightSum;
+    }
+
+    @Override
+    public void classTargetBackward(Tensor target, Tensor weight, long ignoreIndex, double smoothing, Tensor gradOut,
+                                    double gradScale, long outer, long n, long inner, Tensor gradLogp) {
+        boolean smooth = smoothing > 0;
+        double keep = 1 - smoothing;
+        double share = smoothing / n;
+        for (long o = 0; o < outer; o++) {
+            for (long i = 0; i < inner; i++) {
+                long p = o * inner + i;
+                long base = o * n * inner + i;
+                long t = target.getLong(p);
+                if (t == ignoreIndex) {
+                    for (long c = 0; c < n; c++) gradLogp.setDouble(base + c * inner, 0);
+                    continue;
+                }
+                double s = gradOut == null ? gradScale : gradScale * gradOut.getDouble(p);
+                double wt = weight == null ? 1 : weight.getDouble(t);
+                if (smooth) {
+                    // -s * eps/n * w_c for every class, plus -s * (1 - eps) * w_t at the target
+                    double a = -s * share;
+                    for (long c = 0; c < n; c++) {
+                        double wc = weight == null ? 1 : weight.getDouble(c);
+                        double g = a * wc;
+                        if (c == t) g += -s * keep * wt;
+                        gradLogp.setDouble(base + c * inner, g);
+                    }
+                } else {
+                    for (long c = 0; c < n; c++) gradLogp.setDouble(base + c * inner, 0);
+                    // PyTorch: weight[t] * -(g / total_weight); 0 * inf gives nan as there
+                    gradLogp.setDouble(base + t * inner, wt * -s);
+                }
+            }
+        }
+    }
+
+    @Override
+    public double probTargetForward(Tensor logp, Tensor target, Tensor weight, double smoothing, long outer, long n,
+                                    long inner, Tensor lossOut) {
+        boolean smooth = smoothing > 0;
+        double keep = 1 - smoothing;
+        double share = smoothing / n;
+        double sum = 0;
+        for (long o = 0; o < outer; o++) {
+            for (long i = 0; i < inner; i++) {
+                long base = o * n * inner + i;
+                double s = 0;
+                for (long c = 0; c < n; c++) {
+                    long at = base + c * inner;
+                    double y = target.getDouble(at);
+                    if (smooth) y = y * keep + share;
+                    double term = logp.getDouble(at) * y;
+                    if (weight != null) term *= weight.getDouble(c);
+                    s -= term;
+                }
+                sum += s;
+                if (lossOut != null) lossOut.setDouble(o * inner + i, s);
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public void probTargetBackward(Tensor logp, Tensor target, Tensor weight, double smoothing, Tensor gradOut,
+                                   double gradScale, long outer, long n, long inner, Tensor gradLogp, Tensor gradTarget) {
+        boolean smooth = smoothing > 0;
+        double keep = 1 - smoothing;
+        double share = smoothing / n;
+        for (long o = 0; o < outer; o++) {
+            for (long i = 0; i < inner; i++) {
+                long p = o * inner + i;
+                long base = o * n * inner + i;
+                double s = gradOut == null ? gradScale : gradScale * gradOut.getDouble(p);
+                for (long c = 0; c < n; c++) {
+                    long at = base + c * inner;
+                    double sw = weight == null ? -s : -s * weight.getDouble(c);
+                    if (gradLogp != null) {
+                        double y = target.getDouble(at);
+                        if (smooth) y = y * keep + share;
+                        gradLogp.setDouble(at, sw * y);
+                    }
+                    if (gradTarget != null) {
+                        double g = sw * logp.getDouble(at);
+                        gradTarget.setDouble(at, smooth ? g * keep : g);
+                    }
                 }
             }
         }
