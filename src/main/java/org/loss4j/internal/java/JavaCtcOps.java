@@ -4,6 +4,8 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.loss4j.DType;
 import org.loss4j.Tensor;
 import org.loss4j.internal.ops.CtcOps;
@@ -20,7 +22,8 @@ import org.loss4j.internal.workspace.Workspace;
  * (eq. 14).
  *
  * <p>Memory per item: alpha for all frames ({@code input_length x |l'|}, needed by the backward pass), two rows of
- * beta, one row of collected alpha-beta sums, the item's log-probabilities; all from the thread's workspace.
+ * beta, one row of collected alpha-beta sums, the item's log-probabilities; all from the thread's workspace. Large
+ * batches run their items in parallel (one scratch set per thread).
  */
 final class JavaCtcOps implements CtcOps {
 
@@ -35,53 +38,85 @@ final class JavaCtcOps implements CtcOps {
     @Override
     public void ctcLoss(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths, long blank,
                         Tensor nll, Tensor gradScale, boolean zeroInfinity, Tensor grad) {
-        long T = logProbs.size(0);
         int batch = Math.toIntExact(logProbs.size(1));
-        int classes = Math.toIntExact(logProbs.size(2));
         boolean padded = targets.dim() == 2;
         long[] targetOffset = new long[batch];
         long maxInput = 0;
         long maxTarget = 0;
+        long cells = 0;
         long pos = 0;
         for (int b = 0; b < batch; b++) {
+            long il = inputLengths.getLong(b);
             long tl = targetLengths.getLong(b);
             targetOffset[b] = padded ? b * targets.size(1) : pos;
             pos += tl;
             maxTarget = Math.max(maxTarget, tl);
-            maxInput = Math.max(maxInput, inputLengths.getLong(b));
+            maxInput = Math.max(maxInput, il);
+            cells += il * (2 * tl + 1);
         }
         if (grad != null) grad.segment().fill((byte) 0); // frames t >= input_length keep 0, as PyTorch
-        Workspace ws = Workspace.current();
-        long mark = ws.mark();
-        try {
-            long states = 2 * maxTarget + 1;
-            Item item = new Item(classes, blank,
-                    ws.uninitialized(DType.F64, Math.max(1, maxInput * classes)).segment(),
-                    ws.uninitialized(DType.F64, Math.max(1, maxInput * states)).segment(),
-                    ws.uninitialized(DType.F64, 2 * states).segment(),
-                    ws.uninitialized(DType.F64, classes).segment(),
-                    ws.uninitialized(DType.I64, states).segment());
-            for (int b = 0; b < batch; b++) {
-                int il = Math.toIntExact(inputLengths.getLong(b));
-                int tl = Math.toIntExact(targetLengths.getLong(b));
-                item.load(logProbs, b, il, targets, targetOffset[b], tl);
-                double nllB = item.forward();
-                nll.setDouble(b, nllB);
-                if (grad != null && !(zeroInfinity && nllB == POS_INF)) {
-                    item.backward(nllB, gradScale.getDouble(b), grad, b);
-                }
-            }
-        } finally {
-            ws.release(mark);
+        Job job = new Job(logProbs, targets, inputLengths, targetLengths, targetOffset, blank, nll, gradScale,
+                zeroInfinity, grad, maxInput, maxTarget);
+        int workers = cells < PARALLEL_MIN_CELLS ? 1 : Math.min(batch, Runtime.getRuntime().availableProcessors());
+        AtomicInteger next = new AtomicInteger();
+        if (workers <= 1) {
+            job.run(next);
+        } else {
+            // items are independent and each is computed the same way on any thread: results do not depend on it
+            IntStream.range(0, workers).parallel().forEach(w -> job.run(next));
         }
     }
 
-    /** ln(e^a + e^b): the larger term factors out (no overflow); ln 0 = -inf when both are -inf. */
+    /**
+     * Below this many (frame, state) cells in the whole batch (about 2 ms of work), the batch runs on the caller's
+     * thread: forking costs tens of microseconds and, on a loaded machine, far more.
+     */
+    private static final long PARALLEL_MIN_CELLS = 1 << 16;
+
+    /** One call's arguments; {@link #run} takes batch items from a shared counter until none is left. */
+    private record Job(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths, long[] targetOffset,
+                       long blank, Tensor nll, Tensor gradScale, boolean zeroInfinity, Tensor grad, long maxInput,
+                       long maxTarget) {
+
+        void run(AtomicInteger next) {
+            int batch = targetOffset.length;
+            int classes = Math.toIntExact(logProbs.size(2));
+            Workspace ws = Workspace.current(); // this thread's scratch
+            long mark = ws.mark();
+            try {
+                long states = 2 * maxTarget + 1;
+                Item item = new Item(classes, blank,
+                        ws.uninitialized(DType.F64, Math.max(1, maxInput * classes)).segment(),
+                        ws.uninitialized(DType.F64, Math.max(1, maxInput * states)).segment(),
+                        ws.uninitialized(DType.F64, 2 * states).segment(),
+                        ws.uninitialized(DType.F64, classes).segment(),
+                        ws.uninitialized(DType.I64, states).segment());
+                for (int b = next.getAndIncrement(); b < batch; b = next.getAndIncrement()) {
+                    int il = Math.toIntExact(inputLengths.getLong(b));
+                    int tl = Math.toIntExact(targetLengths.getLong(b));
+                    item.load(logProbs, b, il, targets, targetOffset[b], tl);
+                    double nllB = item.forward();
+                    nll.setDouble(b, nllB);
+                    if (grad != null && !(zeroInfinity && nllB == POS_INF)) {
+                        item.backward(nllB, gradScale.getDouble(b), grad, b);
+                    }
+                }
+            } finally {
+                ws.release(mark);
+            }
+        }
+    }
+
+    /**
+     * ln(e^a + e^b): the larger term factors out, so nothing overflows and ln 0 = -inf when both are -inf. The
+     * remaining ln(1 + e^(small - m)) uses {@code Math.log} (an intrinsic) rather than the far slower
+     * {@code Math.log1p}: its absolute error, below 1.2e-16, vanishes when m is added back.
+     */
     static double logAddExp(double a, double b) {
         double m = b > a ? b : a;
         if (m == NEG_INF) return NEG_INF;
         if (!(m < POS_INF)) return m + Math.log(Math.exp(a - m) + Math.exp(b - m)); // +inf or NaN: IEEE, as PyTorch
-        return m + Math.log1p(Math.exp((m == a ? b : a) - m));
+        return m + Math.log(1 + Math.exp((m == a ? b : a) - m));
     }
 
     /** ln(e^a + e^b + e^c), computed like {@link #logAddExp}. */
@@ -95,7 +130,7 @@ final class JavaCtcOps implements CtcOps {
         if (m == a) rest = Math.exp(b - m) + Math.exp(c - m);
         else if (m == b) rest = Math.exp(a - m) + Math.exp(c - m);
         else rest = Math.exp(a - m) + Math.exp(b - m);
-        return m + Math.log1p(rest);
+        return m + Math.log(1 + rest);
     }
 
     /** One batch item's recursions over scratch rows (reused from item to item). */
@@ -105,7 +140,7 @@ final class JavaCtcOps implements CtcOps {
         final MemorySegment lp;     // [t][c]: the item's log-probabilities, t < input_length
         final MemorySegment alpha;  // [t][s]: ln alpha_t(s)
         final MemorySegment beta;   // two rows [t & 1][s]: ln beta_t(s)
-        final MemorySegment coll;   // [c]: ln sum_{s: l'_s = c} alpha_t(s) beta_t(s)
+        final MemorySegment coll;   // [c]: e^-m sum_{s: l'_s = c} alpha_t(s) beta_t(s), m the frame's largest term
         final MemorySegment label;  // [s]: l'_s
         int inputLength;
         int states;                 // |l'| = 2 |l| + 1
@@ -212,20 +247,31 @@ final class JavaCtcOps implements CtcOps {
                         beta.setAtIndex(JAVA_DOUBLE, row + s, logSumExp(b1, b2, b3) + lp(t, ls));
                     }
                 }
-                // eq. (14)-(16): collect ln sum over s in lab(l, k) = {s : l'_s = k} of alpha_t(s) beta_t(s)
-                for (int c = 0; c < classes; c++) coll.setAtIndex(JAVA_DOUBLE, c, NEG_INF);
+                // eq. (14)-(16): collect sum over s in lab(l, k) = {s : l'_s = k} of alpha_t(s) beta_t(s), scaled by
+                // e^-m (m the largest term) so that it can be summed in linear space; ln of the sum is taken below
                 long arow = (long) t * states;
+                double m = NEG_INF;
                 for (int s = 0; s < states; s++) {
-                    long k = label(s);
                     double ab = alpha.getAtIndex(JAVA_DOUBLE, arow + s) + beta.getAtIndex(JAVA_DOUBLE, row + s);
-                    coll.setAtIndex(JAVA_DOUBLE, k, logAddExp(coll.getAtIndex(JAVA_DOUBLE, k), ab));
+                    if (ab > m) m = ab;
+                }
+                for (int c = 0; c < classes; c++) coll.setAtIndex(JAVA_DOUBLE, c, 0.0);
+                if (m > NEG_INF) {
+                    for (int s = 0; s < states; s++) {
+                        long k = label(s);
+                        double ab = alpha.getAtIndex(JAVA_DOUBLE, arow + s) + beta.getAtIndex(JAVA_DOUBLE, row + s);
+                        coll.setAtIndex(JAVA_DOUBLE, k, coll.getAtIndex(JAVA_DOUBLE, k) + Math.exp(ab - m));
+                    }
                 }
                 long out = ((long) t * batch + b) * classes;
                 for (int c = 0; c < classes; c++) {
                     double l = lp(t, c);
                     double y = Math.exp(l);
-                    // PyTorch evaluates (lcab + nll) - lp: -inf + inf gives NaN exactly where it does
-                    double occ = Math.exp(coll.getAtIndex(JAVA_DOUBLE, c) + nll - l);
+                    // ln of the collected sum: -inf for a class on no path (ln 0), as PyTorch's empty log-sum
+                    double lcab = Math.log(coll.getAtIndex(JAVA_DOUBLE, c)) + m;
+                    // (lcab + nll) - lp in PyTorch's order: -inf + inf gives NaN exactly where it does (an impossible
+                    // item; a class on no path with lp = -inf)
+                    double occ = Math.exp(lcab + nll - l);
                     if (single) {
                         // PyTorch's float32 exps overflow to inf (e.g. lp > 88.7); mirror that, then subtract
                         y = (float) y;
