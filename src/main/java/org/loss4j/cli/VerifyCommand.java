@@ -38,19 +38,22 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Print every failing case with what differed.")
     boolean verbose;
 
-    /** Per loss and backend: cases, passed, worst errors, first failures. */
+    /** Per loss, backend and dtype: cases, passed, worst errors, first failures. */
     static final class Row {
         final String loss;
         final String backend;
+        final String dtype;
         int cases;
         int passed;
         double maxAbs;
         double maxRel;
+        double tolUsed;
         final List<String> failures = new ArrayList<>();
 
-        Row(String loss, String backend) {
+        Row(String loss, String backend, String dtype) {
             this.loss = loss;
             this.backend = backend;
+            this.dtype = dtype;
         }
     }
 
@@ -74,16 +77,18 @@ final class VerifyCommand implements Callable<Integer> {
         for (String loss : names) {
             List<VectorCase> cases = set.cases(loss);
             for (Backend b : chosen) {
-                Row r = new Row(loss, b.name());
+                Map<String, Row> byDtype = new java.util.TreeMap<>();
                 for (VectorCase c : cases) {
                     VectorRunner.Outcome o = VectorRunner.run(c, b);
+                    Row r = byDtype.computeIfAbsent(o.dtype(), d -> new Row(loss, b.name(), d));
                     r.cases++;
                     if (o.passed()) r.passed++;
                     else r.failures.add(c.name() + ": " + o.detail());
                     r.maxAbs = Math.max(r.maxAbs, o.maxAbs());
                     r.maxRel = Math.max(r.maxRel, o.maxRel());
+                    r.tolUsed = Math.max(r.tolUsed, o.tolUsed());
                 }
-                rows.add(r);
+                rows.addAll(byDtype.values());
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -107,11 +112,15 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     private static void printTable(List<Row> rows) {
-        System.out.printf("%n%-32s %-8s %6s %6s %6s %12s %12s%n", "loss", "backend", "cases", "passed", "failed", "worst abs", "worst rel");
+        System.out.printf("%n%-30s %-7s %-5s %6s %6s %6s %10s %10s %8s%n", "loss", "backend", "dtype", "cases", "passed", "failed",
+                "worst abs", "worst rel", "tol used");
         for (Row r : rows) {
-            System.out.printf("%-32s %-8s %6d %6d %6d %12.3e %12.3e%n", r.loss, r.backend, r.cases, r.passed, r.cases - r.passed,
-                    r.maxAbs, r.maxRel);
+            System.out.printf("%-30s %-7s %-5s %6d %6d %6d %10.2e %10.2e %7.0f%%%n", r.loss, r.backend, r.dtype, r.cases, r.passed,
+                    r.cases - r.passed, r.maxAbs, r.maxRel, 100 * r.tolUsed);
         }
+        System.out.println("worst abs: |loss4j - PyTorch| where |PyTorch| <= 1; worst rel: |loss4j - PyTorch| / |PyTorch| where"
+                + " |PyTorch| > 1; tol used: the largest share of the tolerance (abs + rel |PyTorch|) any element used."
+                + " dtype '-': error cases without a floating argument.");
     }
 
     private void writeJson(VectorSet set, List<Row> rows, int passed, int total) throws IOException {
@@ -126,11 +135,13 @@ final class VerifyCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("loss", r.loss);
             m.put("backend", r.backend);
+            m.put("dtype", r.dtype);
             m.put("cases", r.cases);
             m.put("passed", r.passed);
             m.put("failed", r.cases - r.passed);
             m.put("worst_abs", r.maxAbs);
             m.put("worst_rel", r.maxRel);
+            m.put("tolerance_used", r.tolUsed);
             m.put("failures", r.failures);
             list.add(m);
         }

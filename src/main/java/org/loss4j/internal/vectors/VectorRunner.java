@@ -22,11 +22,13 @@ public final class VectorRunner {
     /**
      * The result of one case on one backend.
      *
-     * @param maxAbs worst absolute error over all compared finite elements
-     * @param maxRel worst relative error (|a - e| / |e| over elements with e != 0)
+     * @param dtype    the case's floating dtype ({@code f32}/{@code f64})
+     * @param maxAbs   worst absolute error |a - e| over finite elements with |e| <= 1
+     * @param maxRel   worst relative error |a - e| / |e| over finite elements with |e| > 1
+     * @param tolUsed  worst |a - e| / (abs + rel |e|) over finite elements: the share of the tolerance used (<= 1 passes)
      */
-    public record Outcome(String caseName, String loss, String backend, boolean passed, double maxAbs, double maxRel,
-                          String detail) {}
+    public record Outcome(String caseName, String loss, String backend, String dtype, boolean passed, double maxAbs,
+                          double maxRel, double tolUsed, String detail) {}
 
     public static Outcome run(VectorCase c, Backend backend) {
         Errors err = new Errors();
@@ -66,7 +68,7 @@ public final class VectorRunner {
                     if (m != null) return fail(c, backend, err, m);
                 }
             }
-            return new Outcome(c.name(), c.loss(), backend.name(), true, err.maxAbs, err.maxRel, "");
+            return new Outcome(c.name(), c.loss(), backend.name(), dtypeOf(c), true, err.maxAbs, err.maxRel, err.tolUsed, "");
         } catch (RuntimeException | StackOverflowError e) {
             return fail(c, backend, err, "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
@@ -79,7 +81,7 @@ public final class VectorRunner {
             loss.forward(c.args());
         } catch (RuntimeException e) {
             if (!isA(e, x.javaType())) {
-                return new Outcome(c.name(), c.loss(), backend.name(), false, 0, 0,
+                return new Outcome(c.name(), c.loss(), backend.name(), dtypeOf(c), false, 0, 0, 0,
                         "expected " + x.javaType() + " but got " + e.getClass().getSimpleName() + ": " + e.getMessage());
             }
             String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
@@ -88,12 +90,12 @@ public final class VectorRunner {
                 if (!msg.contains(w.toLowerCase(Locale.ROOT))) missing.add(w);
             }
             if (!missing.isEmpty()) {
-                return new Outcome(c.name(), c.loss(), backend.name(), false, 0, 0,
+                return new Outcome(c.name(), c.loss(), backend.name(), dtypeOf(c), false, 0, 0, 0,
                         "message does not mention " + missing + ": " + e.getMessage());
             }
-            return new Outcome(c.name(), c.loss(), backend.name(), true, 0, 0, "");
+            return new Outcome(c.name(), c.loss(), backend.name(), dtypeOf(c), true, 0, 0, 0, "");
         }
-        return new Outcome(c.name(), c.loss(), backend.name(), false, 0, 0,
+        return new Outcome(c.name(), c.loss(), backend.name(), dtypeOf(c), false, 0, 0, 0,
                 "expected " + x.javaType() + " (PyTorch: " + x.torchMessage() + ") but the call succeeded");
     }
 
@@ -107,10 +109,20 @@ public final class VectorRunner {
     private static final class Errors {
         double maxAbs;
         double maxRel;
+        double tolUsed;
     }
 
     private static Outcome fail(VectorCase c, Backend b, Errors err, String detail) {
-        return new Outcome(c.name(), c.loss(), b.name(), false, err.maxAbs, err.maxRel, detail);
+        return new Outcome(c.name(), c.loss(), b.name(), dtypeOf(c), false, err.maxAbs, err.maxRel, err.tolUsed, detail);
+    }
+
+    /** The dtype of the case's first floating argument (its output's for valid cases). */
+    static String dtypeOf(VectorCase c) {
+        if (c.output() != null && c.output().dtype().isFloating()) return c.output().dtype().name().toLowerCase(Locale.ROOT);
+        for (Tensor t : c.args()) {
+            if (t.dtype().isFloating()) return t.dtype().name().toLowerCase(Locale.ROOT);
+        }
+        return "-";
     }
 
     /** Null if {@code actual} matches {@code expected}; else what differs. Updates the worst errors. */
@@ -129,8 +141,9 @@ public final class VectorRunner {
             double e = expected.getDouble(i);
             if (Double.isFinite(a) && Double.isFinite(e)) {
                 double d = Math.abs(a - e);
-                err.maxAbs = Math.max(err.maxAbs, d);
-                if (e != 0) err.maxRel = Math.max(err.maxRel, d / Math.abs(e));
+                if (Math.abs(e) <= 1) err.maxAbs = Math.max(err.maxAbs, d);
+                else err.maxRel = Math.max(err.maxRel, d / Math.abs(e));
+                err.tolUsed = Math.max(err.tolUsed, d / (tol.abs() + tol.rel() * Math.abs(e)));
             }
             if (!tol.accepts(a, e) && first == null) {
                 first = what + ": element " + i + " is " + a + ", PyTorch " + e + " (|diff| " + Math.abs(a - e)
