@@ -12,7 +12,18 @@ public enum Config {
     /** Log native-library search steps and backend selection to stderr: {@code true}/{@code false}. */
     DEBUG("loss4j.debug", "false"),
     /** Directory of the PyTorch vectors for {@code verify}; default: the ones bundled in the jar. */
-    VECTORS("loss4j.vectors", "");
+    VECTORS("loss4j.vectors", ""),
+    /**
+     * oneDNN natives: a directory holding {@code libdnnl.so.3} (and, beside it, {@code libgomp.so.1} and
+     * {@code libOpenCL.so.1} where the system lacks them), or the path of {@code libdnnl.so.3} itself. When set, it is
+     * the only place searched; default: the jar on the class path, then the system library path.
+     */
+    ONEDNN_PATH("loss4j.onednn.path", ""),
+    /**
+     * Where native libraries from jars on the class path are extracted (one subdirectory per checksum); default:
+     * {@code $XDG_CACHE_HOME/loss4j/native}, else {@code ~/.cache/loss4j/native}.
+     */
+    NATIVE_CACHE("loss4j.native.cache", "");
 
     private final String property;
     private final String defaultValue;
