@@ -118,7 +118,18 @@ public abstract class Loss {
         Ops ops = resolve(args);
         StringBuilder sb = new StringBuilder(name()).append(" (reduction=").append(reduction.torchName()).append(") on ")
                 .append(ops.name()).append(":");
-        for (String g : opGroups()) sb.append(' ').append(g).append('=').append(ops.servedBy(g)).append(';');
+        org.loss4j.DType dt = null;
+        if (args != null) {
+            for (Tensor t : args) {
+                if (t != null && t.dtype().isFloating()) {
+                    dt = t.dtype();
+                    break;
+                }
+            }
+        }
+        for (String g : opGroups()) {
+            sb.append(' ').append(g).append('=').append(dt == null ? ops.servedBy(g) : ops.servedBy(g, dt)).append(';');
+        }
         sb.setLength(sb.length() - 1);
         return sb.toString();
     }

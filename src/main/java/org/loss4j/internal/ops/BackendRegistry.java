@@ -23,7 +23,7 @@ public final class BackendRegistry {
         List<Backend> list = new ArrayList<>();
         list.add(JavaBackend.INSTANCE);
         // Native backends (oneDNN, CUDA) register here when their issues land; until then they report why not.
-        list.add(new UnavailableBackend("onednn", Device.CPU, "not built into this version of loss4j yet"));
+        list.add(org.loss4j.internal.onednn.OneDnnBackend.INSTANCE);
         list.add(new UnavailableBackend("cuda", Device.cuda(0), "not built into this version of loss4j yet"));
         return List.copyOf(list);
     }

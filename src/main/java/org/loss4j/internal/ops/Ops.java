@@ -29,14 +29,24 @@ public interface Ops extends Backend {
 
     /** Says which implementation serves a named group ({@code pointwise}, {@code reduce}, ...). */
     default String servedBy(String group) {
-        return switch (group) {
-            case "pointwise" -> pointwise().servedBy();
-            case "reduce" -> reduce().servedBy();
-            case "softmax" -> softmax().servedBy();
-            case "margin" -> margin().servedBy();
-            case "ctc" -> ctc().servedBy();
-            case "linear" -> linear().servedBy();
-            default -> throw new IllegalArgumentException("unknown op group '" + group + "'");
+        return group(group).servedBy();
+    }
+
+    /** Who serves a named group for tensors of {@code dtype}. */
+    default String servedBy(String group, org.loss4j.DType dtype) {
+        return group(group).servedBy(dtype);
+    }
+
+    /** The group called {@code name}. */
+    default OpGroup group(String name) {
+        return switch (name) {
+            case "pointwise" -> pointwise();
+            case "reduce" -> reduce();
+            case "softmax" -> softmax();
+            case "margin" -> margin();
+            case "ctc" -> ctc();
+            case "linear" -> linear();
+            default -> throw new IllegalArgumentException("unknown op group '" + name + "'");
         };
     }
 }
