@@ -31,6 +31,15 @@ final class SystemInfo {
             backends.put(b.name(), b.isAvailable() ? "available: " + b.description() : "unavailable: " + b.unavailableReason());
         }
         m.put("backends", backends);
+        if (org.loss4j.internal.onednn.OneDnnRuntime.unavailableReason() == null) {
+            org.loss4j.internal.onednn.OneDnnRuntime rt = org.loss4j.internal.onednn.OneDnnRuntime.get();
+            Map<String, Object> dnn = new LinkedHashMap<>();
+            dnn.put("version", rt.version());
+            dnn.put("cpu_runtime", rt.cpuRuntime());
+            dnn.put("isa", rt.isa() + " (effective; ONEDNN_MAX_CPU_ISA lowers it)");
+            dnn.put("natives", rt.loadedFrom());
+            m.put("onednn", dnn);
+        }
         m.put("default_backend", Backends.defaultBackend().name());
         Map<String, Object> cfg = new LinkedHashMap<>();
         for (Config c : Config.values()) cfg.put(c.property() + " / " + c.environmentVariable(), c.get().isEmpty() ? "(unset)" : c.get());

@@ -47,7 +47,8 @@ public final class OneDnnBackend implements Ops {
     public String description() {
         if (!isAvailable()) return "unavailable: " + unavailableReason();
         OneDnnRuntime rt = OneDnnRuntime.get();
-        return "oneDNN " + rt.version() + " (" + rt.cpuRuntime() + " runtime, ISA " + rt.isa() + "; " + rt.loadedFrom() + ")";
+        return "oneDNN " + rt.version() + ", " + rt.cpuRuntime() + " CPU runtime, effective ISA " + rt.isa()
+                + ", natives from " + rt.loadedFrom();
     }
 
     @Override

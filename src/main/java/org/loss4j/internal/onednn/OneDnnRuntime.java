@@ -5,7 +5,7 @@ import static org.loss4j.internal.onednn.dnnl.dnnl_h.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.ConcurrentHashMap;
+import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicLong;
 import org.loss4j.DType;
 import org.loss4j.internal.Config;
@@ -26,13 +26,22 @@ public final class OneDnnRuntime {
     private final String isa;
     private final String runtime;
     private final String loadedFrom;
-    private final ConcurrentHashMap<Object, OnePrimitive> cache = new ConcurrentHashMap<>();
-    private final int cacheCapacity;
-    private final AtomicLong created = new AtomicLong();
+    private final PrimitiveCache cache;
+
+    /** Frees thread-owned streams and memory objects after their thread ends, and transient primitives never run. */
+    static final Cleaner CLEANER = Cleaner.create();
+
+    // Native objects over the process, for tests and leak checks (never touched per call in steady state).
+    static final AtomicLong PRIMITIVES_CREATED = new AtomicLong();
+    static final AtomicLong PRIMITIVES_DESTROYED = new AtomicLong();
+    static final AtomicLong STREAMS_CREATED = new AtomicLong();
+    static final AtomicLong STREAMS_DESTROYED = new AtomicLong();
+    static final AtomicLong MEMORIES_CREATED = new AtomicLong();
+    static final AtomicLong MEMORIES_DESTROYED = new AtomicLong();
 
     private OneDnnRuntime() {
         NativeLibraries.Loaded loaded = OneDnn.load();
-        this.loadedFrom = loaded.toString();
+        this.loadedFrom = origin(loaded);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ptr = arena.allocate(ValueLayout.ADDRESS);
             OneDnn.check("dnnl_engine_create", dnnl_engine_create(ptr, dnnl_cpu(), 0));
@@ -44,7 +53,18 @@ public final class OneDnnRuntime {
                     : rt == DNNL_RUNTIME_TBB() ? "TBB" : "runtime " + rt;
         }
         this.isa = isaName(dnnl_get_effective_cpu_isa());
-        this.cacheCapacity = Integer.parseInt(Config.ONEDNN_CACHE.get());
+        this.cache = new PrimitiveCache(this, cacheCapacity(Config.ONEDNN_CACHE.get()));
+    }
+
+    static int cacheCapacity(String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(Config.ONEDNN_CACHE.property() + " / " + Config.ONEDNN_CACHE.environmentVariable()
+                + " must be a number of primitives >= 0, got '" + value + "'");
     }
 
     /**
@@ -98,14 +118,65 @@ public final class OneDnnRuntime {
         return loadedFrom;
     }
 
-    /** Primitives created so far (a repeated call with the same key creates none: tests check this). */
-    public long primitivesCreated() {
-        return created.get();
+    /** The natives' origin, e.g. {@code class path (extracted to ...): libgomp.so.1, libOpenCL.so.1, libdnnl.so.3}. */
+    private static String origin(NativeLibraries.Loaded loaded) {
+        StringBuilder sb = new StringBuilder(loaded.source()).append(": ");
+        for (int i = 0; i < loaded.files().size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(loaded.files().get(i).getFileName());
+        }
+        return sb.toString();
     }
 
-    /** Cached primitives. */
+    /**
+     * Primitives created so far by every cache, cached and transient (a repeated call with the same key creates none:
+     * tests check this). Failed creations are not counted.
+     */
+    public long primitivesCreated() {
+        return PRIMITIVES_CREATED.get();
+    }
+
+    /** Primitives destroyed so far (transient ones after their call; cached ones live as long as the process). */
+    public long primitivesDestroyed() {
+        return PRIMITIVES_DESTROYED.get();
+    }
+
+    /** oneDNN streams created so far (one per thread that executed a primitive). */
+    public long streamsCreated() {
+        return STREAMS_CREATED.get();
+    }
+
+    /** oneDNN streams destroyed so far (after their thread ended). */
+    public long streamsDestroyed() {
+        return STREAMS_DESTROYED.get();
+    }
+
+    /** oneDNN memory objects created so far (per thread and primitive argument, or per transient call). */
+    public long memoriesCreated() {
+        return MEMORIES_CREATED.get();
+    }
+
+    /** oneDNN memory objects destroyed so far. */
+    public long memoriesDestroyed() {
+        return MEMORIES_DESTROYED.get();
+    }
+
+    /** Primitives in the process-wide cache. */
     public int cachedPrimitives() {
         return cache.size();
+    }
+
+    /** The process-wide primitive cache ({@code loss4j.onednn.cache} primitives at most). */
+    public PrimitiveCache cache() {
+        return cache;
+    }
+
+    /**
+     * A new primitive cache of its own holding at most {@code capacity} primitives (tests; the backend uses
+     * {@link #cache()}).
+     */
+    public PrimitiveCache newCache(int capacity) {
+        if (capacity < 0) throw new IllegalArgumentException("capacity must be >= 0, got " + capacity);
+        return new PrimitiveCache(this, capacity);
     }
 
     /** The oneDNN data type of a loss4j floating dtype (only F32 is computed by oneDNN here). */
@@ -117,22 +188,9 @@ public final class OneDnnRuntime {
         };
     }
 
-    /**
-     * The primitive for {@code key}, created by {@code factory} on first use and cached. When the cache is full the
-     * primitive is still created and returned, marked transient: the caller's {@link ExecutionContext#run} destroys
-     * it after the call (correct, only slower), so a service with unbounded shapes cannot grow native memory.
-     */
+    /** {@code cache().primitive(key, factory)}: the cached primitive for {@code key}, see {@link PrimitiveCache}. */
     public OnePrimitive primitive(Object key, OnePrimitive.Factory factory) {
-        OnePrimitive p = cache.get(key);
-        if (p != null) return p;
-        if (cache.size() >= cacheCapacity) {
-            created.incrementAndGet();
-            return OnePrimitive.create(this, key, factory, true);
-        }
-        return cache.computeIfAbsent(key, k -> {
-            created.incrementAndGet();
-            return OnePrimitive.create(this, k, factory, false);
-        });
+        return cache.primitive(key, factory);
     }
 
     static String isaName(int isa) {

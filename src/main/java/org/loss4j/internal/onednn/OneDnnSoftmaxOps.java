@@ -13,20 +13,41 @@ import org.loss4j.internal.ops.SoftmaxOps;
  * softmax / log-softmax forward and backward as oneDNN softmax primitives over the {@code [outer, n, inner]} view
  * (axis 1); class picks and probability-target terms from the Java backend.
  */
-final class OneDnnSoftmaxOps implements SoftmaxOps {
+public final class OneDnnSoftmaxOps implements SoftmaxOps {
 
     private final SoftmaxOps java;
-
-    OneDnnSoftmaxOps(SoftmaxOps java) {
-        this.java = java;
-    }
 
     /**
      * oneDNN's softmax primitives approximate exp and log (measured on this project's AVX-512 machine: log-softmax
      * off by 3.8e-6 absolute, softmax by 1e-6 relative at C = 7), which breaks loss4j's float32 tolerance (rel 1e-5,
      * abs 1e-6). So the accurate Java kernels serve softmax unless {@code loss4j.onednn.fastSoftmax} is set.
      */
-    private final boolean fast = org.loss4j.internal.Config.ONEDNN_FAST_SOFTMAX.getBoolean();
+    private final boolean fast;
+    private final PrimitiveCache cache; // null: the runtime's
+
+    OneDnnSoftmaxOps(SoftmaxOps java) {
+        this(java, org.loss4j.internal.Config.ONEDNN_FAST_SOFTMAX.getBoolean());
+    }
+
+    /**
+     * @param java the fallback (and class picks)
+     * @param fast whether oneDNN's softmax primitives serve float32 native tensors (tests set it; the backend reads
+     *             {@code loss4j.onednn.fastSoftmax})
+     */
+    public OneDnnSoftmaxOps(SoftmaxOps java, boolean fast) {
+        this(java, fast, null);
+    }
+
+    /** As {@link #OneDnnSoftmaxOps(SoftmaxOps, boolean)}, with primitives from {@code cache} (null: the runtime's). */
+    public OneDnnSoftmaxOps(SoftmaxOps java, boolean fast, PrimitiveCache cache) {
+        this.java = java;
+        this.fast = fast;
+        this.cache = cache;
+    }
+
+    private PrimitiveCache cache() {
+        return cache != null ? cache : OneDnnRuntime.get().cache();
+    }
 
     @Override
     public String servedBy() {
@@ -34,17 +55,21 @@ final class OneDnnSoftmaxOps implements SoftmaxOps {
                 : "java (oneDNN's softmax approximates exp/log beyond loss4j's float32 tolerance; loss4j.onednn.fastSoftmax=true uses it)";
     }
 
-    boolean eligible(Tensor... ts) {
-        if (!fast) return false;
-        for (Tensor t : ts) {
-            if (t.dtype() != DType.F32 || !t.segment().isNative()) return false;
-        }
-        return true;
+    private boolean eligible(Tensor a, Tensor b) {
+        return fast && native32(a) && native32(b);
     }
 
-    private static OnePrimitive forward(int alg, long outer, long n, long inner) {
+    private boolean eligible(Tensor a, Tensor b, Tensor c) {
+        return fast && native32(a) && native32(b) && native32(c);
+    }
+
+    private static boolean native32(Tensor t) {
+        return t.dtype() == DType.F32 && t.segment().isNative();
+    }
+
+    private OnePrimitive forward(int alg, long outer, long n, long inner) {
         OnePrimitive.Key key = new OnePrimitive.Key("softmax_fwd", List.of(alg, outer, n, inner), DNNL_ARG_SRC(), DNNL_ARG_DST());
-        return OneDnnRuntime.get().primitive(key, (engine, attr, arena) -> {
+        return cache().primitive(key, (engine, attr, arena) -> {
             MemorySegment md = ExecutionContext.rowMajor(arena, dnnl_f32(), outer, n, inner);
             try {
                 MemorySegment ptr = arena.allocate(ValueLayout.ADDRESS);
@@ -57,10 +82,10 @@ final class OneDnnSoftmaxOps implements SoftmaxOps {
         });
     }
 
-    private static OnePrimitive backward(int alg, long outer, long n, long inner) {
+    private OnePrimitive backward(int alg, long outer, long n, long inner) {
         OnePrimitive.Key key = new OnePrimitive.Key("softmax_bwd", List.of(alg, outer, n, inner),
                 DNNL_ARG_DST(), DNNL_ARG_DIFF_DST(), DNNL_ARG_DIFF_SRC());
-        return OneDnnRuntime.get().primitive(key, (engine, attr, arena) -> {
+        return cache().primitive(key, (engine, attr, arena) -> {
             MemorySegment md = ExecutionContext.rowMajor(arena, dnnl_f32(), outer, n, inner);
             try {
                 MemorySegment ptr = arena.allocate(ValueLayout.ADDRESS);

@@ -5,6 +5,7 @@ import static org.loss4j.internal.onednn.dnnl.dnnl_h.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
 
 /**
  * A oneDNN primitive with its descriptor, the memory descriptor and byte size of each execution argument, and its
@@ -23,30 +24,67 @@ public final class OnePrimitive {
     final MemorySegment pd;
     final MemorySegment primitive;
     final int[] argIds;
+    final boolean[] argWritten; // a destination: a read-only buffer is refused
     final MemorySegment[] argMds; // owned by pd
     final long[] argBytes;
     final MemorySegment scratchpadMd; // owned by pd
     final long scratchpadBytes;
     final boolean transientPrimitive;
     final String impl;
+    private final Cleaner.Cleanable cleanable; // transient primitives only: destroys pd and primitive exactly once
+    private volatile boolean destroyed;
 
-    private OnePrimitive(Object key, MemorySegment pd, MemorySegment primitive, int[] argIds, MemorySegment[] argMds,
-                         long[] argBytes, MemorySegment scratchpadMd, long scratchpadBytes, boolean transientPrimitive,
-                         String impl) {
+    private OnePrimitive(Object key, Handles handles, int[] argIds, MemorySegment[] argMds, long[] argBytes,
+                         MemorySegment scratchpadMd, long scratchpadBytes, boolean transientPrimitive, String impl) {
         this.key = key;
-        this.pd = pd;
-        this.primitive = primitive;
+        this.pd = handles.pd;
+        this.primitive = handles.primitive;
         this.argIds = argIds;
+        this.argWritten = new boolean[argIds.length];
+        for (int i = 0; i < argIds.length; i++) argWritten[i] = isOutput(argIds[i]);
         this.argMds = argMds;
         this.argBytes = argBytes;
         this.scratchpadMd = scratchpadMd;
         this.scratchpadBytes = scratchpadBytes;
         this.transientPrimitive = transientPrimitive;
         this.impl = impl;
+        // A transient primitive that is never run (its caller failed first) is still freed, by the Cleaner.
+        this.cleanable = transientPrimitive ? OneDnnRuntime.CLEANER.register(this, handles) : null;
+    }
+
+    /** The native handles, destroyed once (no reference back to the primitive, so the Cleaner can run). */
+    private static final class Handles implements Runnable {
+        final PrimitiveCache owner;
+        final MemorySegment pd;
+        final MemorySegment primitive;
+
+        Handles(PrimitiveCache owner, MemorySegment pd, MemorySegment primitive) {
+            this.owner = owner;
+            this.pd = pd;
+            this.primitive = primitive;
+        }
+
+        @Override
+        public void run() { // Cleaner.Cleanable runs this at most once
+            int s1 = dnnl_primitive_destroy(primitive);
+            int s2 = dnnl_primitive_desc_destroy(pd);
+            OneDnnRuntime.PRIMITIVES_DESTROYED.incrementAndGet();
+            if (owner != null) owner.destroyed.incrementAndGet();
+            OneDnn.check("dnnl_primitive_destroy", s1);
+            OneDnn.check("dnnl_primitive_desc_destroy", s2);
+        }
+    }
+
+    /** Whether oneDNN writes the argument {@code id} (destinations, gradients, workspace). */
+    static boolean isOutput(int id) {
+        return (id >= DNNL_ARG_DST() && id < DNNL_ARG_WEIGHTS()) // DST_0..DST_15 (incl. RNN dst layer/iter)
+                || id == DNNL_ARG_WORKSPACE()
+                || (id >= DNNL_ARG_DIFF_SRC() && id < DNNL_ARG_DIFF_DST()) // DIFF_SRC_0..15
+                || (id >= DNNL_ARG_DIFF_DST() + 16 && id < DNNL_ARG_DIFF_DST() + 32); // DIFF_WEIGHTS_*, DIFF_BIAS
     }
 
     /** The key's {@code argIds}: the {@code DNNL_ARG_*} ids, in the order {@link ExecutionContext#run} takes buffers. */
-    static OnePrimitive create(OneDnnRuntime rt, Object key, Factory factory, boolean transientPrimitive) {
+    static OnePrimitive create(OneDnnRuntime rt, PrimitiveCache owner, Object key, Factory factory, boolean transientPrimitive) {
         if (!(key instanceof Key k)) throw new IllegalArgumentException("oneDNN primitive keys must be OnePrimitive.Key");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ptr = arena.allocate(ValueLayout.ADDRESS);
@@ -58,17 +96,25 @@ public final class OnePrimitive {
                         dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user()));
                 pd = factory.create(rt.engine, attr, arena);
             } finally {
-                OneDnn.check("dnnl_primitive_attr_destroy", dnnl_primitive_attr_destroy(attr));
+                dnnl_primitive_attr_destroy(attr); // (only fails for a null attr; must not hide the factory's exception)
+            }
+            if (pd == null || pd.equals(MemorySegment.NULL)) {
+                throw new IllegalStateException("oneDNN primitive factory for " + k + " returned no primitive descriptor");
             }
             try {
                 int[] ids = k.argIds();
                 MemorySegment[] mds = new MemorySegment[ids.length];
                 long[] bytes = new long[ids.length];
+                MemorySegment ndims = arena.allocate(ValueLayout.JAVA_INT);
                 for (int i = 0; i < ids.length; i++) {
                     OneDnn.check("dnnl_primitive_desc_query(exec_arg_md)",
                             dnnl_primitive_desc_query(pd, dnnl_query_exec_arg_md(), ids[i], ptr), k.toString());
                     mds[i] = ptr.get(ValueLayout.ADDRESS, 0);
                     bytes[i] = dnnl_memory_desc_get_size(mds[i]);
+                    OneDnn.check("dnnl_memory_desc_query(ndims)", dnnl_memory_desc_query(mds[i], dnnl_query_ndims_s32(), ndims));
+                    if (ndims.get(ValueLayout.JAVA_INT, 0) == 0) { // oneDNN answers a zero md for an argument it lacks
+                        throw new IllegalArgumentException("oneDNN " + k + " has no argument " + ids[i] + " (DNNL_ARG_*)");
+                    }
                 }
                 OneDnn.check("dnnl_primitive_desc_query(scratchpad_md)",
                         dnnl_primitive_desc_query(pd, dnnl_query_scratchpad_md(), 0, ptr), k.toString());
@@ -79,19 +125,31 @@ public final class OnePrimitive {
                     impl = ptr.get(ValueLayout.ADDRESS, 0).reinterpret(256).getString(0);
                 }
                 OneDnn.check("dnnl_primitive_create", dnnl_primitive_create(ptr, pd), k.toString());
-                return new OnePrimitive(key, pd, ptr.get(ValueLayout.ADDRESS, 0), ids, mds, bytes, scratchMd, scratchBytes,
-                        transientPrimitive, impl);
-            } catch (RuntimeException e) {
+                Handles handles = new Handles(owner, pd, ptr.get(ValueLayout.ADDRESS, 0));
+                OneDnnRuntime.PRIMITIVES_CREATED.incrementAndGet();
+                return new OnePrimitive(key, handles, ids, mds, bytes, scratchMd, scratchBytes, transientPrimitive, impl);
+            } catch (RuntimeException | Error e) {
                 dnnl_primitive_desc_destroy(pd);
                 throw e;
             }
         }
     }
 
-    /** Frees the primitive and its descriptor (exactly once: only for transient primitives, after their call). */
+    /** Frees a transient primitive and its descriptor after its call; a second call does nothing. */
     void destroy() {
-        OneDnn.check("dnnl_primitive_destroy", dnnl_primitive_destroy(primitive));
-        OneDnn.check("dnnl_primitive_desc_destroy", dnnl_primitive_desc_destroy(pd));
+        if (!transientPrimitive) throw new IllegalStateException("cached oneDNN primitive " + key + " must not be destroyed");
+        destroyed = true;
+        cleanable.clean();
+    }
+
+    /** Whether this (transient) primitive has been destroyed: running it again is refused, never a use-after-free. */
+    boolean isDestroyed() {
+        return destroyed;
+    }
+
+    /** Whether this primitive is destroyed after its one call (the cache was full). */
+    public boolean isTransient() {
+        return transientPrimitive;
     }
 
     /** oneDNN's implementation name, e.g. {@code jit:avx512_core}. */
@@ -108,6 +166,12 @@ public final class OnePrimitive {
      * @param argIds {@code DNNL_ARG_*} ids
      */
     public record Key(String op, java.util.List<Object> params, int... argIds) {
+        public Key {
+            java.util.Objects.requireNonNull(op, "op");
+            params = java.util.List.copyOf(params); // a cached key must not change (List.of lists are not copied)
+            argIds = argIds.clone();
+        }
+
         @Override
         public boolean equals(Object o) {
             return o instanceof Key k && op.equals(k.op) && params.equals(k.params) && java.util.Arrays.equals(argIds, k.argIds);
