@@ -20,6 +20,19 @@ public enum Config {
      */
     ONEDNN_PATH("loss4j.onednn.path", ""),
     /**
+     * CUDA natives ({@code libcudart.so.13}, {@code libcublas.so.13} + {@code libcublasLt.so.13}, {@code libcudnn.so.9}
+     * + its sub-libraries): a {@code :}-separated list of places, each a directory holding libraries, a Python
+     * {@code site-packages} directory with NVIDIA's wheels ({@code nvidia/cudnn/lib}, {@code nvidia/cu13/lib}), or a
+     * CUDA install root ({@code lib64}). When set, only these are searched; default: the pip-installed wheels, then
+     * {@code LD_LIBRARY_PATH} and the CUDA install, then the system library path.
+     */
+    CUDA_PATH("loss4j.cuda.path", ""),
+    /**
+     * The Python (an executable, or a virtual environment's directory) whose {@code site-packages} hold NVIDIA's
+     * {@code nvidia-cudnn-cu13} and {@code nvidia-cublas} wheels; default: {@code python3} on the {@code PATH}.
+     */
+    CUDA_PYTHON("loss4j.cuda.python", ""),
+    /**
      * Where native libraries from jars on the class path are extracted (one subdirectory per checksum); default:
      * {@code $XDG_CACHE_HOME/loss4j/native}, else {@code ~/.cache/loss4j/native}.
      */

@@ -22,9 +22,9 @@ public final class BackendRegistry {
     private static List<Backend> probe() {
         List<Backend> list = new ArrayList<>();
         list.add(JavaBackend.INSTANCE);
-        // Native backends (oneDNN, CUDA) register here when their issues land; until then they report why not.
+        // Native backends: each probes its libraries lazily, on the first isAvailable(), and reports why not.
         list.add(org.loss4j.internal.onednn.OneDnnBackend.INSTANCE);
-        list.add(new UnavailableBackend("cuda", Device.cuda(0), "not built into this version of loss4j yet"));
+        list.add(org.loss4j.internal.cuda.CudaBackend.INSTANCE);
         return List.copyOf(list);
     }
 
@@ -57,7 +57,8 @@ public final class BackendRegistry {
             return get(configured);
         }
         for (Backend b : all()) {
-            if (b.isAvailable() && b.device().type() == device.type() && b != JavaBackend.INSTANCE) {
+            // Device first: choosing a CPU backend never probes (loads) the CUDA libraries.
+            if (b.device().type() == device.type() && b != JavaBackend.INSTANCE && b.isAvailable()) {
                 return b;
             }
         }
