@@ -6,8 +6,9 @@ import org.loss4j.Tensor;
  * Dense linear algebra: the matrix products of AdaptiveLogSoftmaxWithLoss (and fused linear losses later), with the
  * row selection that feeds a product only the rows that need it.
  *
- * <p>All matrices are row-major, contiguous, of one floating dtype, with the sizes given; products accumulate in
- * at least double precision and round once into {@code out}. {@code out} never aliases an operand. Any size may be
+ * <p>All matrices are row-major, contiguous, of one floating dtype, with the sizes given; the Java kernels
+ * accumulate in double and round once into {@code out}; oneDNN's matmul accumulates in float32, as PyTorch's CPU
+ * matmul does. {@code out} never aliases an operand. Any size may be
  * 0: an empty sum is 0 (so {@code k == 0} writes zeros, plus the bias).
  */
 public interface LinearOps extends OpGroup {
