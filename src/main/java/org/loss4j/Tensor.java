@@ -51,7 +51,7 @@ public final class Tensor {
         if (!segment.scope().isAlive()) {
             throw new IllegalStateException("cannot wrap a segment whose arena is already closed");
         }
-        long need = Math.multiplyExact(n, (long) dtype.byteSize());
+        long need = byteSizeOf(s, n, dtype);
         if (segment.byteSize() < need) {
             throw new IllegalArgumentException("segment too small for a " + dtype + " tensor of shape " + Arrays.toString(s)
                     + ": needs " + need + " bytes, segment has " + segment.byteSize());
@@ -85,8 +85,9 @@ public final class Tensor {
     public static Tensor zeros(Arena arena, DType dtype, long... shape) {
         long[] s = checkShape(shape);
         long n = numelOf(s);
-        MemorySegment seg = arena.allocate(Math.max(1, n * dtype.byteSize()), Math.min(64, dtype.byteSize() * 16L));
-        return new Tensor(seg.asSlice(0, n * dtype.byteSize()), dtype, s, Device.CPU, n);
+        long bytes = byteSizeOf(s, n, dtype);
+        MemorySegment seg = arena.allocate(Math.max(1, bytes), Math.min(64, dtype.byteSize() * 16L));
+        return new Tensor(seg.asSlice(0, bytes), dtype, s, Device.CPU, n);
     }
 
     /** A zero-filled tensor in GC-managed memory. */
@@ -289,9 +290,25 @@ public final class Tensor {
     }
 
     private static long numelOf(long[] s) {
+        for (long d : s) {
+            if (d == 0) return 0;
+        }
         long n = 1;
-        for (long d : s) n = Math.multiplyExact(n, d);
+        for (long d : s) {
+            if (n > Long.MAX_VALUE / d) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(s) + " has more than " + Long.MAX_VALUE + " elements");
+            }
+            n *= d;
+        }
         return n;
+    }
+
+    private static long byteSizeOf(long[] s, long numel, DType dtype) {
+        if (numel > Long.MAX_VALUE / dtype.byteSize()) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(s) + " needs more than " + Long.MAX_VALUE + " bytes as "
+                    + dtype.torchName());
+        }
+        return numel * dtype.byteSize();
     }
 
     static long[] contiguousStrides(long[] s) {

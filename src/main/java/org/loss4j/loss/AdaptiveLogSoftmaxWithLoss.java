@@ -145,7 +145,13 @@ public final class AdaptiveLogSoftmaxWithLoss extends Loss {
 
     /** {@code int(in_features // (div_value ** (i + 1)))} with Python's float floor division. */
     private static long hiddenSize(long inFeatures, double divValue, int i) {
-        double h = pythonFloorDivide(inFeatures, Math.pow(divValue, i + 1));
+        double divisor = Math.pow(divValue, i + 1);
+        if (divisor == 0) {
+            // PyTorch: ZeroDivisionError (float floor division by zero) once div_value ** (i + 1) underflows
+            throw new IllegalArgumentException("div_value " + divValue + " gives cluster " + i + " the divisor div_value^"
+                    + (i + 1) + " = 0 (it underflows), so in_features // div_value^" + (i + 1) + " is undefined");
+        }
+        double h = pythonFloorDivide(inFeatures, divisor);
         if (!(h >= 0) || h >= 0x1p62) {
             throw new IllegalArgumentException("div_value " + divValue + " gives cluster " + i + " a hidden size of "
                     + "in_features // div_value^" + (i + 1) + " = " + h + ", which is not a usable tensor size");

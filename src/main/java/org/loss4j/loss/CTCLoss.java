@@ -178,6 +178,11 @@ public final class CTCLoss extends Loss {
             if (v < 0) {
                 throw new IllegalArgumentException("target_lengths must be >= 0, got target_lengths[" + n + "] = " + v);
             }
+            if (v > Long.MAX_VALUE - sum) {
+                // a wrapped-around sum could equal targets.numel() and pass the concatenated-length check below
+                throw new IllegalArgumentException("target_lengths add up to more than " + Long.MAX_VALUE + ": "
+                        + values(tl));
+            }
             sum += v;
         }
         boolean padded = targets.dim() == 2;

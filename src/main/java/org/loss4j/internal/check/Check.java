@@ -17,11 +17,16 @@ public final class Check {
         return Arrays.toString(t.shape());
     }
 
-    /** Non-null, alive, on the host. */
+    /** Non-null, alive, accessible from this thread, on the host. */
     public static Tensor present(String name, Tensor t) {
         if (t == null) throw new IllegalArgumentException(name + " must not be null");
         if (!t.isAlive()) {
             throw new IllegalStateException(name + " " + t + " is no longer usable: the arena that owns its memory is closed");
+        }
+        if (!t.segment().isAccessibleBy(Thread.currentThread())) {
+            // checked up front: an empty tensor is never read, so the JDK's WrongThreadException would not always come
+            throw new IllegalStateException(name + " " + t + " is confined to another thread (its arena is a confined arena"
+                    + " owned by another thread); use a shared or automatic arena for tensors used across threads");
         }
         if (!t.device().isCpu()) {
             throw new IllegalArgumentException(name + " is on " + t.device() + " but this backend computes on the CPU; copy it to the host or choose a CUDA backend");
