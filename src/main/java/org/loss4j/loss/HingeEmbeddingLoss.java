@@ -120,6 +120,16 @@ public final class HingeEmbeddingLoss extends PointwiseLoss {
         }
 
         @Override
+        public Kind kind() {
+            return Kind.EMBEDDING_HINGE;
+        }
+
+        @Override
+        public double parameter() {
+            return margin;
+        }
+
+        @Override
         public String name() {
             return "embedding_hinge(margin=" + margin + ")";
         }

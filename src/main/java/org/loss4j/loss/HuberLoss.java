@@ -120,6 +120,16 @@ public final class HuberLoss extends PointwiseLoss {
         }
 
         @Override
+        public Kind kind() {
+            return Kind.HUBER;
+        }
+
+        @Override
+        public double parameter() {
+            return delta;
+        }
+
+        @Override
         public String name() {
             return "huber_error(delta=" + delta + ")";
         }

@@ -94,6 +94,11 @@ public final class L1Loss extends PointwiseLoss {
         static final AbsoluteError INSTANCE = new AbsoluteError();
 
         @Override
+        public Kind kind() {
+            return Kind.ABSOLUTE_ERROR;
+        }
+
+        @Override
         public String name() {
             return "absolute_error";
         }

@@ -90,6 +90,11 @@ public final class MSELoss extends PointwiseLoss {
         static final SquaredError INSTANCE = new SquaredError();
 
         @Override
+        public Kind kind() {
+            return Kind.SQUARED_ERROR;
+        }
+
+        @Override
         public String name() {
             return "squared_error";
         }

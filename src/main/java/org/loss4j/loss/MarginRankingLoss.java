@@ -134,6 +134,16 @@ public final class MarginRankingLoss extends PointwiseLoss {
         }
 
         @Override
+        public Kind kind() {
+            return Kind.RANKING_HINGE;
+        }
+
+        @Override
+        public double parameter() {
+            return margin;
+        }
+
+        @Override
         public String name() {
             return "ranking_hinge(margin=" + margin + ")";
         }

@@ -123,6 +123,16 @@ public final class SmoothL1Loss extends PointwiseLoss {
         }
 
         @Override
+        public Kind kind() {
+            return Kind.SMOOTH_L1;
+        }
+
+        @Override
+        public double parameter() {
+            return beta;
+        }
+
+        @Override
         public String name() {
             return "smooth_l1_error(beta=" + beta + ")";
         }

@@ -27,6 +27,25 @@ public final class OneDnnBackend implements Ops {
 
     private OneDnnBackend() {}
 
+    private static final long MIN_ELEMENTS = parseMin();
+
+    private static long parseMin() {
+        String v = org.loss4j.internal.Config.ONEDNN_MIN_ELEMENTS.get();
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(org.loss4j.internal.Config.ONEDNN_MIN_ELEMENTS.property()
+                + " must be a whole number >= 0, got '" + v + "'");
+    }
+
+    /** True if a call of {@code work} elements (or multiply-adds) is large enough to pay for a primitive execution. */
+    static boolean worthNative(long work) {
+        return work >= MIN_ELEMENTS;
+    }
+
     @Override
     public String name() {
         return "onednn";

@@ -58,7 +58,7 @@ final class OneDnnLinearOps implements LinearOps {
 
     @Override
     public void linear(Tensor a, Tensor b, Tensor bias, long m, long k, long n, Tensor out) {
-        if (!eligible(a, b, bias, out) || m == 0 || k == 0 || n == 0) {
+        if (!eligible(a, b, bias, out) || m == 0 || k == 0 || n == 0 || !OneDnnBackend.worthNative(m * k * n)) {
             java.linear(a, b, bias, m, k, n, out);
             return;
         }
@@ -66,27 +66,30 @@ final class OneDnnLinearOps implements LinearOps {
         OnePrimitive p = matmul("linear", m, k, n, new long[] {k, 1}, new long[] {1, k}, bias != null);
         if (bias == null) ExecutionContext.current().run(p, a.segment(), b.segment(), out.segment());
         else ExecutionContext.current().run(p, a.segment(), b.segment(), bias.segment(), out.segment());
+        if (!allFinite(out)) java.linear(a, b, bias, m, k, n, out);
     }
 
     @Override
     public void matmul(Tensor a, Tensor b, long m, long k, long n, Tensor out) {
-        if (!eligible(a, b, out) || m == 0 || k == 0 || n == 0) {
+        if (!eligible(a, b, out) || m == 0 || k == 0 || n == 0 || !OneDnnBackend.worthNative(m * k * n)) {
             java.matmul(a, b, m, k, n, out);
             return;
         }
         OnePrimitive p = matmul("matmul", m, k, n, new long[] {k, 1}, new long[] {n, 1}, false);
         ExecutionContext.current().run(p, a.segment(), b.segment(), out.segment());
+        if (!allFinite(out)) java.matmul(a, b, m, k, n, out);
     }
 
     @Override
     public void matmulTransposeA(Tensor a, Tensor b, long k, long m, long n, Tensor out) {
-        if (!eligible(a, b, out) || m == 0 || k == 0 || n == 0) {
+        if (!eligible(a, b, out) || m == 0 || k == 0 || n == 0 || !OneDnnBackend.worthNative(m * k * n)) {
             java.matmulTransposeA(a, b, k, m, n, out);
             return;
         }
         // src (m, k) = a (k, m)^T: element (i, p) at p * m + i
         OnePrimitive p = matmul("matmul_ta", m, k, n, new long[] {1, m}, new long[] {n, 1}, false);
         ExecutionContext.current().run(p, a.segment(), b.segment(), out.segment());
+        if (!allFinite(out)) java.matmulTransposeA(a, b, k, m, n, out);
     }
 
     /**
@@ -128,5 +131,19 @@ final class OneDnnLinearOps implements LinearOps {
     @Override
     public void scatterAddRows(Tensor src, Tensor rows, long r, long cols, Tensor dst) {
         java.scatterAddRows(src, rows, r, cols, dst);
+    }
+
+    /**
+     * oneDNN's matmul accumulates in float32, so huge finite operands (e.g. 3e38) overflow to inf or nan where the
+     * Java kernels' double accumulation stays finite. A product with any non-finite element is therefore recomputed
+     * in Java: backends agree, and the check costs one pass over the output (the product itself is O(k) per element).
+     */
+    private static boolean allFinite(Tensor out) {
+        MemorySegment s = out.segment();
+        long n = out.numel();
+        for (long i = 0; i < n; i++) {
+            if (!Float.isFinite(s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i))) return false;
+        }
+        return true;
     }
 }

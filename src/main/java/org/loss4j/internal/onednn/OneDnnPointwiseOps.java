@@ -65,14 +65,15 @@ final class OneDnnPointwiseOps implements PointwiseOps {
     public double apply(PointwiseFn fn, Tensor[] operands, long[] outShape, Tensor outNone, Tensor gradOut, double gradScale,
                         Tensor[] grads) {
         Term term = Term.of(fn);
-        if (term == null || !eligible(term, operands, outNone, gradOut, gradScale, grads)) {
+        if (term == null || !eligible(term, operands, outShape, outNone, gradOut, gradScale, grads)) {
             return java.apply(fn, operands, outShape, outNone, gradOut, gradScale, grads);
         }
         Workspace ws = Workspace.current();
         long mark = ws.mark();
         try {
             double sum = run(term, operands, outNone, gradOut, (float) gradScale, grads, ws);
-            if (!Double.isNaN(sum)) {
+            // float32 row sums can overflow where Java's double sum does not: only a finite sum is kept
+            if (Double.isFinite(sum)) {
                 SERVED.increment();
                 return sum;
             }
@@ -84,12 +85,17 @@ final class OneDnnPointwiseOps implements PointwiseOps {
         return java.apply(fn, operands, outShape, outNone, gradOut, gradScale, grads);
     }
 
-    /** Float32, native, one flat shape for all, no output overlapping another buffer, finite gradient scale. */
-    private static boolean eligible(Term term, Tensor[] operands, Tensor outNone, Tensor gradOut, double gradScale,
-                                    Tensor[] grads) {
+    /**
+     * Float32, native, every operand already of the output's size (no broadcasting: operands of equal element count
+     * can still broadcast, e.g. [6, 1] against [6] gives [6, 6]), no output overlapping another buffer, finite
+     * gradient scale, and large enough to pay for primitive executions.
+     */
+    private static boolean eligible(Term term, Tensor[] operands, long[] outShape, Tensor outNone, Tensor gradOut,
+                                    double gradScale, Tensor[] grads) {
         int k = term.arity();
-        long n = operands[0].numel();
-        if (n == 0) return false;
+        long n = 1;
+        for (long d : outShape) n *= d;
+        if (n == 0 || !OneDnnBackend.worthNative(n)) return false;
         for (int j = 0; j < k; j++) {
             if (!native32(operands[j], n)) return false;
         }
@@ -237,45 +243,21 @@ final class OneDnnPointwiseOps implements PointwiseOps {
         abstract void gradients(Chains x, Tensor[] grads);
 
         /**
-         * The term for {@code fn}, or null for the Java group. The terms are package-private classes of
-         * {@code org.loss4j.loss}, recognised by class name; their option (beta, delta, margin) is read back from
-         * {@link PointwiseFn#name()} ({@code Double.toString} round-trips exactly). An option float32 cannot hold
-         * with the exact results below (overflow of z^2, a subnormal 1/beta) leaves the term to Java.
+         * The term for {@code fn} (by {@link PointwiseFn#kind()}, option from {@link PointwiseFn#parameter()}), or null
+         * for the Java group. An option float32 cannot hold with the exact results below (overflow of z^2, a
+         * subnormal 1/beta) leaves the term to Java.
          */
         static Term of(PointwiseFn fn) {
-            String cls = fn.getClass().getName();
-            return switch (cls) {
-                case "org.loss4j.loss.MSELoss$SquaredError" -> SquaredError.INSTANCE;
-                case "org.loss4j.loss.L1Loss$AbsoluteError" -> AbsoluteError.INSTANCE;
-                case "org.loss4j.loss.SmoothL1Loss$SmoothL1Error" -> {
-                    float beta = option(fn, "smooth_l1_error(beta=");
-                    yield moderate(beta) ? new SmoothL1Error(beta) : null;
-                }
-                case "org.loss4j.loss.HuberLoss$HuberError" -> {
-                    float delta = option(fn, "huber_error(delta=");
-                    yield moderate(delta) ? new HuberError(delta) : null;
-                }
-                case "org.loss4j.loss.MarginRankingLoss$RankingHinge" -> {
-                    float margin = option(fn, "ranking_hinge(margin=");
-                    yield Float.isFinite(margin) ? new RankingHinge(margin) : null;
-                }
-                case "org.loss4j.loss.HingeEmbeddingLoss$EmbeddingHinge" -> {
-                    float margin = option(fn, "embedding_hinge(margin=");
-                    yield Float.isFinite(margin) ? new EmbeddingHinge(margin) : null;
-                }
-                default -> null;
+            float p = (float) fn.parameter();
+            return switch (fn.kind()) {
+                case SQUARED_ERROR -> SquaredError.INSTANCE;
+                case ABSOLUTE_ERROR -> AbsoluteError.INSTANCE;
+                case SMOOTH_L1 -> moderate(p) ? new SmoothL1Error(p) : null;
+                case HUBER -> moderate(p) ? new HuberError(p) : null;
+                case RANKING_HINGE -> Float.isFinite(p) ? new RankingHinge(p) : null;
+                case EMBEDDING_HINGE -> Float.isFinite(p) ? new EmbeddingHinge(p) : null;
+                case OTHER -> null;
             };
-        }
-
-        /** The option in {@code fn.name()} after {@code prefix} (up to ')') as float32; NaN if the name differs. */
-        private static float option(PointwiseFn fn, String prefix) {
-            String name = fn.name();
-            if (!name.startsWith(prefix) || !name.endsWith(")")) return Float.NaN;
-            try {
-                return (float) Double.parseDouble(name.substring(prefix.length(), name.length() - 1));
-            } catch (NumberFormatException e) {
-                return Float.NaN;
-            }
         }
 
         /** beta/delta in [2^-60, 2^60]: z^2 for z below it cannot overflow, 1/beta is normal. */

@@ -63,6 +63,7 @@ final class OneDnnReduceOps implements ReduceOps {
     }
 
     private static boolean eligible(Tensor... ts) {
+        if (!OneDnnBackend.worthNative(ts[0].numel())) return false;
         for (Tensor t : ts) {
             if (t.dtype() != DType.F32 || !t.segment().isNative()) return false;
         }
@@ -76,7 +77,9 @@ final class OneDnnReduceOps implements ReduceOps {
         long n = x.numel();
         if (!eligible(x) || n == 0) return java.sum(x);
         MemorySegment partials = blockSums(x.segment(), 1, n, 1, ROW_BLOCK, false);
-        return finish(partials, 1, n, 1, ROW_BLOCK, false, 0, 0);
+        double s = finish(partials, 1, n, 1, ROW_BLOCK, false, 0, 0);
+        // a float32 block sum can overflow where the double sum of the same values does not: Java decides then
+        return Double.isFinite(s) ? s : java.sum(x);
     }
 
     @Override
@@ -97,6 +100,7 @@ final class OneDnnReduceOps implements ReduceOps {
         long block = inner == 1 && !transposed ? ROW_BLOCK : COLUMN_BLOCK;
         if (n <= block) { // one float32 sum per output, scale fused
             blockSum(ExecutionContext.current(), outer, 1, n, inner, n, (float) scale, x.segment(), out.segment());
+            if (!allFinite(out)) java.sumDim(x, outer, n, inner, scale, out); // float32 overflow: see allFinite
             return;
         }
         MemorySegment partials = blockSums(x.segment(), outer, n, inner, block, transposed);
@@ -106,6 +110,7 @@ final class OneDnnReduceOps implements ReduceOps {
                 o.setAtIndex(JAVA_FLOAT, a * inner + i, (float) (scale * finish(partials, outer, n, inner, block, transposed, a, i)));
             }
         }
+        if (!allFinite(out)) java.sumDim(x, outer, n, inner, scale, out);
     }
 
     /**
@@ -413,5 +418,19 @@ final class OneDnnReduceOps implements ReduceOps {
             }
             return s.segment;
         }
+    }
+
+    /**
+     * True if every element of {@code out} is finite. oneDNN's float32 (partial) sums can overflow to inf, or make nan
+     * from inf - inf, where the Java kernels' double sums of the same values stay finite; such results are
+     * recomputed in Java, so the backends agree (one pass over the output, which is far smaller than the input).
+     */
+    private static boolean allFinite(Tensor out) {
+        MemorySegment s = out.segment();
+        long n = out.numel();
+        for (long i = 0; i < n; i++) {
+            if (!Float.isFinite(s.getAtIndex(JAVA_FLOAT, i))) return false;
+        }
+        return true;
     }
 }

@@ -8,6 +8,38 @@ package org.loss4j.internal.ops;
  */
 public interface PointwiseFn {
 
+    /**
+     * Terms a native backend may recognise and run as its own chain of primitives. A term says what it is here,
+     * with its option in {@link #parameter()}; anything else is {@link Kind#OTHER} and runs through
+     * {@link #value}/{@link #grad}.
+     */
+    enum Kind {
+        /** {@code (a - b)^2} (MSELoss). */
+        SQUARED_ERROR,
+        /** {@code |a - b|} (L1Loss; SmoothL1Loss with beta 0). */
+        ABSOLUTE_ERROR,
+        /** SmoothL1Loss's term, parameter beta. */
+        SMOOTH_L1,
+        /** HuberLoss's term, parameter delta. */
+        HUBER,
+        /** MarginRankingLoss's {@code max(0, -c (a - b) + margin)}, parameter margin. */
+        RANKING_HINGE,
+        /** HingeEmbeddingLoss's term, parameter margin. */
+        EMBEDDING_HINGE,
+        /** Any other term. */
+        OTHER
+    }
+
+    /** What this term is, for backends with native chains; {@link Kind#OTHER} by default. */
+    default Kind kind() {
+        return Kind.OTHER;
+    }
+
+    /** The option of a known {@link #kind()} (beta, delta, margin); NaN where there is none. */
+    default double parameter() {
+        return Double.NaN;
+    }
+
     /** Short name shown by {@code explain}, e.g. {@code "squared_error"}. */
     String name();
 
