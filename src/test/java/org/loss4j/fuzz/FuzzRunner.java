@@ -269,9 +269,33 @@ final class FuzzRunner {
         return null;
     }
 
+    /**
+     * Losses whose values pass through a matrix product. oneDNN's matmul accumulates in float32, as PyTorch's CPU
+     * matmul does, so its error is bounded relative to the sum of |terms| of each dot product, not to the result:
+     * with cancellation an element can differ from the Java backend's double accumulation by more than the
+     * element-wise float32 tolerance (seen: 3.9e-6 on a gradient element of -0.117 whose terms reach 26). Against
+     * another backend these are compared norm-wise: the tolerance's relative part is taken of the tensor's largest
+     * |value|. (Against PyTorch, the vector suite still applies the element-wise tolerance to every backend.)
+     */
+    private static final Set<String> MATMUL_LOSSES = Set.of("AdaptiveLogSoftmaxWithLoss");
+
     /** {@code a} against the reference: forward, forward = fused loss, every gradient, extras, the into styles. */
     static String compare(FuzzCase c, String what, Attempt ref, Attempt a) {
         if (a.intoMismatch() != null) return a.backend().name() + ": " + a.intoMismatch();
+        if (MATMUL_LOSSES.contains(c.loss()) && !a.backend().name().equals("java")) {
+            NORMWISE.set(Boolean.TRUE);
+            try {
+                return compareElements(c, what, ref, a);
+            } finally {
+                NORMWISE.remove();
+            }
+        }
+        return compareElements(c, what, ref, a);
+    }
+
+    private static final ThreadLocal<Boolean> NORMWISE = new ThreadLocal<>();
+
+    private static String compareElements(FuzzCase c, String what, Attempt ref, Attempt a) {
         String m = tensors(what + ": forward", a.forward(), ref.forward());
         if (m == null) m = tensors(a.backend().name() + ": forward vs forwardBackward's loss", a.result().loss(), a.forward());
         if (m == null) m = tensors(what + ": forwardBackward's loss", a.result().loss(), ref.result().loss());
@@ -301,6 +325,14 @@ final class FuzzRunner {
                     + Arrays.toString(expected.shape());
         }
         Tolerance tol = Tolerance.of(expected.dtype());
+        if (Boolean.TRUE.equals(NORMWISE.get())) {
+            double max = 0;
+            for (long i = 0; i < expected.numel(); i++) {
+                double e = Math.abs(expected.getDouble(i));
+                if (Double.isFinite(e)) max = Math.max(max, e);
+            }
+            tol = new Tolerance(tol.rel(), tol.abs() + tol.rel() * max, "float32 matmul accumulation, norm-wise (see MATMUL_LOSSES)");
+        }
         for (long i = 0; i < expected.numel(); i++) {
             double x = actual.getDouble(i), e = expected.getDouble(i);
             if (!tol.accepts(x, e)) return what + ": element " + i + " is " + x + ", expected " + e;
