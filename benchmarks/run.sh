@@ -26,6 +26,10 @@ fi
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- src pom.xml 2>/dev/null)" ]; then COMMIT="$COMMIT+dirty"; fi
 
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector \
+# JMH 1.37 uses sun.misc.Unsafe, which Java 24+ warns about in every fork (forks inherit these host flags).
+UNSAFE=()
+if [ "$(java_major "$JAVA_HOME")" -ge 24 ]; then UNSAFE=(--sun-misc-unsafe-memory-access=allow); fi
+
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector "${UNSAFE[@]}" \
   -Dloss4j.bench.results="$BENCH/results" -Dloss4j.bench.commit="$COMMIT" ${BENCH_JAVA_OPTS:-} \
   -cp "$BENCH/target/classes:$BENCH/target/lib/*" org.loss4j.bench.BenchMain "$@"
