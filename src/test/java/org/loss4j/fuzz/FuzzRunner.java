@@ -282,7 +282,12 @@ final class FuzzRunner {
     /** {@code a} against the reference: forward, forward = fused loss, every gradient, extras, the into styles. */
     static String compare(FuzzCase c, String what, Attempt ref, Attempt a) {
         if (a.intoMismatch() != null) return a.backend().name() + ": " + a.intoMismatch();
-        if (MATMUL_LOSSES.contains(c.loss()) && !a.backend().name().equals("java")) {
+        if (MATMUL_LOSSES.contains(c.loss) && !a.backend().name().equals("java")) {
+            // With extreme weights (1e4, 1e30, float max) a float32 product cancels catastrophically: its error is
+            // bounded by eps * sum |a_k b_k| (e.g. 10000 * 0.5 terms around a result of 3e-4), which no comparison
+            // of the results alone can check. Such cases are compared on the Java backend only (it accumulates in
+            // double); the oneDNN matmul is checked against Java on normal data and against PyTorch by the vectors.
+            if (c.knobs.values() != FuzzCases.ValueKind.NORMAL) return null;
             NORMWISE.set(Boolean.TRUE);
             try {
                 return compareElements(c, what, ref, a);
