@@ -580,8 +580,11 @@ final class BenchCommand implements Callable<Integer> {
                 MemorySegment a = arena.allocate(n * 8, 64);
                 for (long i = 0; i < n; i++) a.setAtIndex(ValueLayout.JAVA_LONG, i, i);
                 double best = 0;
-                long[] sink = new long[threads];
-                for (int rep = 0; rep < 6; rep++) {
+                long[] sink = new long[threads + 1];
+                // let the JIT compile the kernel first (on a slice that stays in cache)
+                long warmN = Math.min(n, 1 << 15);
+                for (int i = 0; i < 20_000; i++) sink[threads] += sum(a, 0, warmN);
+                for (int rep = 0; rep < 8; rep++) {
                     Thread[] ts = new Thread[threads];
                     long t0 = System.nanoTime();
                     for (int k = 0; k < threads; k++) {

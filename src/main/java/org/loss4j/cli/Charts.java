@@ -84,8 +84,10 @@ public final class Charts {
             int start = svg.indexOf("<svg");
             if (start < 0) throw new IOException("XChart wrote no <svg> element");
             svg = svg.substring(start);
-            // position the nested document: <svg ... > -> <svg x="0" y="offset" ...>
-            svg = "<svg x=\"0\" y=\"" + (i * HEIGHT) + "\"" + svg.substring(4);
+            // position the nested document at its offset: y on its root element (VectorGraphics2D writes x="0px" y="0px")
+            int end = svg.indexOf('>');
+            String root = svg.substring(0, end).replaceAll("\\s[xy]=\"[^\"]*\"", "");
+            svg = root + " x=\"0\" y=\"" + (i * HEIGHT) + "\"" + svg.substring(end);
             out.append(svg.strip()).append('\n');
         }
         out.append("</svg>\n");
