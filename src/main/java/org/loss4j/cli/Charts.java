@@ -19,6 +19,7 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Bar charts of benchmark results (XChart, headless), PNG or SVG by the file's extension. A chart is one or more
@@ -36,19 +37,30 @@ public final class Charts {
     /** A panel: title, y-axis title, categories, series; {@code log}: logarithmic y axis (powers of ten). */
     public record Panel(String title, String yTitle, List<String> categories, List<Series> series, boolean log) {}
 
-    /** Panel width and height in pixels. */
+    /** Panel height and smallest width in pixels (wider when there are many bars: {@link #width}). */
     public static final int WIDTH = 1100, HEIGHT = 560;
+
+    /** The image width: {@link #WIDTH}, or more so that every bar keeps about 16 pixels. */
+    public static int width(List<Panel> panels) {
+        int w = WIDTH;
+        for (Panel p : panels) {
+            long bars = Math.max(1, p.series().stream().filter(s -> !s.line()).count());
+            w = (int) Math.max(w, Math.min(8000, 260 + p.categories().size() * (bars * 16 + 12)));
+        }
+        return w;
+    }
 
     /** Writes the panels stacked vertically to {@code file}: {@code .svg} as SVG, anything else as PNG. */
     public static void write(Path file, List<Panel> panels) throws IOException {
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         if (panels.isEmpty()) throw new IllegalArgumentException("no chart panels to write to " + file);
+        int width = width(panels);
         List<CategoryChart> charts = new ArrayList<>();
-        for (Panel p : panels) charts.add(chart(p));
+        for (Panel p : panels) charts.add(chart(p, width));
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
-        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".svg")) writeSvg(file, charts);
-        else writePng(file, charts);
+        if (isSvg(file)) writeSvg(file, charts, width);
+        else writePng(file, charts, width);
     }
 
     /** True when the file name asks for SVG. */
@@ -56,8 +68,8 @@ public final class Charts {
         return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".svg");
     }
 
-    private static void writePng(Path file, List<CategoryChart> charts) throws IOException {
-        BufferedImage all = new BufferedImage(WIDTH, HEIGHT * charts.size(), BufferedImage.TYPE_INT_RGB);
+    private static void writePng(Path file, List<CategoryChart> charts, int width) throws IOException {
+        BufferedImage all = new BufferedImage(width, HEIGHT * charts.size(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = all.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
@@ -71,11 +83,11 @@ public final class Charts {
     }
 
     /** One SVG document holding each chart as a nested {@code <svg>} at its offset. */
-    private static void writeSvg(Path file, List<CategoryChart> charts) throws IOException {
+    private static void writeSvg(Path file, List<CategoryChart> charts, int width) throws IOException {
         StringBuilder out = new StringBuilder();
         out.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         out.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\""
-                + " version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n", WIDTH, HEIGHT * charts.size(), WIDTH,
+                + " version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n", width, HEIGHT * charts.size(), width,
                 HEIGHT * charts.size()));
         for (int i = 0; i < charts.size(); i++) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -94,8 +106,8 @@ public final class Charts {
         Files.writeString(file, out, StandardCharsets.UTF_8);
     }
 
-    private static CategoryChart chart(Panel p) {
-        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(p.title()).yAxisTitle(p.yTitle()).build();
+    private static CategoryChart chart(Panel p, int width) {
+        CategoryChart c = new CategoryChartBuilder().width(width).height(HEIGHT).title(p.title()).yAxisTitle(p.yTitle()).build();
         Styler.ChartTheme theme = Styler.ChartTheme.XChart;
         c.getStyler().setTheme(theme.newInstance(theme));
         c.getStyler().setChartBackgroundColor(Color.WHITE);
@@ -135,9 +147,16 @@ public final class Charts {
             for (double v : s.values()) ys.add(v > 0 && Double.isFinite(v) ? v : floor); // missing: nothing above the axis
             CategorySeries cs = c.addSeries(s.name(), p.categories(), ys);
             if (s.line()) {
-                cs.setChartCategorySeriesRenderStyle(org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Line);
-                cs.setLineColor(Color.DARK_GRAY);
-                cs.setMarkerColor(Color.DARK_GRAY);
+                // a constant reference is a line across the chart; one that varies by category (a roof per thread
+                // count) is a grey bar beside the others, so that no line joins unrelated categories
+                boolean constant = java.util.Arrays.stream(s.values()).filter(Double::isFinite).distinct().count() <= 1;
+                if (constant) {
+                    cs.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+                    cs.setMarker(SeriesMarkers.NONE);
+                    cs.setLineColor(Color.DARK_GRAY);
+                } else {
+                    cs.setFillColor(Color.GRAY);
+                }
             }
         }
         return c;
