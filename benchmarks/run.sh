@@ -4,6 +4,7 @@
 #   benchmarks/run.sh [--out DIR] [JMH options] [benchmark regexp...]   JMH; results -> benchmarks/results/
 #   benchmarks/run.sh check [small|medium|large] [java onednn torch]     same data through every implementation
 #   benchmarks/run.sh summarize RESULT.json...                           rewrite a result's summary (.md)
+#   benchmarks/run.sh charts RESULT.json...                              rewrite a result's charts (PNG beside it)
 #
 # e.g.  benchmarks/run.sh PointwiseBench -p loss=MSELoss -p size=large -prof gc
 #       benchmarks/run.sh -f 1 -wi 1 -i 1 -w 100ms -r 100ms CtcBench          (smoke test)

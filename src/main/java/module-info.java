@@ -4,6 +4,9 @@
  */
 module org.loss4j {
     requires info.picocli;
+    // `loss4j bench --chart` only (optional: the library never needs them)
+    requires static java.desktop;
+    requires static org.knowm.xchart;
 
     exports org.loss4j;
     exports org.loss4j.loss;

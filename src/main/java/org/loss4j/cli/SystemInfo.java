@@ -41,10 +41,23 @@ final class SystemInfo {
             m.put("onednn", dnn);
         }
         m.put("default_backend", Backends.defaultBackend().name());
+        m.put("threads", threads());
         Map<String, Object> cfg = new LinkedHashMap<>();
         for (Config c : Config.values()) cfg.put(c.property() + " / " + c.environmentVariable(), c.get().isEmpty() ? "(unset)" : c.get());
         m.put("settings", cfg);
         return m;
+    }
+
+    /** What decides how many threads one call may use (for benchmark reports). */
+    static Map<String, Object> threads() {
+        Map<String, Object> t = new LinkedHashMap<>();
+        String prop = System.getProperty("loss4j.threads");
+        String env = System.getenv("LOSS4J_THREADS");
+        t.put("loss4j.threads", prop != null ? prop : env != null ? env + " (LOSS4J_THREADS)" : "(unset)");
+        t.put("common_pool", java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + " (parallelism of the common fork-join pool)");
+        String omp = System.getenv("OMP_NUM_THREADS");
+        t.put("OMP_NUM_THREADS", omp == null ? "(unset: OpenMP uses every processor)" : omp);
+        return t;
     }
 
     static String cpuModel() {

@@ -32,6 +32,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *   run.sh check [small|medium|large] [impl...]             same data through every implementation: loss and
  *                                                           gradient sums side by side (wiring test, no timing)
  *   run.sh summarize RESULT.json...                         (re)write the summary of a result file
+ *   run.sh charts RESULT.json...                            (re)write the charts of a result file (PNG beside it)
  * </pre>
  * DIR defaults to the system property {@code loss4j.bench.results} (run.sh: benchmarks/results), else ./results.
  */
@@ -45,6 +46,10 @@ public final class BenchMain {
         }
         if (args.length > 0 && args[0].equals("summarize")) {
             Summary.main(List.of(args).subList(1, args.length).toArray(String[]::new));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("charts")) {
+            ResultCharts.main(List.of(args).subList(1, args.length).toArray(String[]::new));
             return;
         }
         Path outDir = Path.of(System.getProperty("loss4j.bench.results", "results"));
@@ -79,7 +84,14 @@ public final class BenchMain {
         if (json != null && Files.exists(json)) {
             System.out.println();
             System.out.print(Summary.write(json));
-            System.out.println("\nbench: results in " + json + " (+ .meta.json, .md)");
+            String charts;
+            try {
+                System.setProperty("java.awt.headless", "true");
+                charts = ", " + ResultCharts.write(json).size() + " charts";
+            } catch (IOException | RuntimeException | LinkageError e) {
+                charts = "; no charts: " + e;
+            }
+            System.out.println("\nbench: results in " + json + " (+ .meta.json, .md" + charts + ")");
         }
     }
 
