@@ -4,6 +4,7 @@
  */
 module org.loss4j {
     requires info.picocli;
+    requires static jdk.incubator.vector; // optional: vector kernels when the module is added at run time
 
     exports org.loss4j;
     exports org.loss4j.loss;

@@ -7,9 +7,25 @@ import org.loss4j.internal.ops.SoftmaxOps;
 /** Pure-Java softmax kernels: max-shifted, sums in double. */
 final class JavaSoftmaxOps implements SoftmaxOps {
 
+    private final RowKernels rows = RowKernels.get();
+
     @Override
     public String servedBy() {
         return "java";
+    }
+
+    @Override
+    public void crossEntropyClassTarget(Tensor input, Tensor target, Tensor weight, long ignoreIndex, double smoothing,
+                                        long outer, long n, long inner, Tensor lossOut, double[] sums,
+                                        Tensor gradInput, Tensor gradOut, double gradScale, boolean divideByWeightSum) {
+        DType dt = input.dtype();
+        if (inner != 1 || n > Integer.MAX_VALUE || (dt != DType.F32 && dt != DType.F64)) {
+            SoftmaxOps.super.crossEntropyClassTarget(input, target, weight, ignoreIndex, smoothing, outer, n, inner,
+                    lossOut, sums, gradInput, gradOut, gradScale, divideByWeightSum);
+            return;
+        }
+        FusedCrossEntropy.run(n >= RowKernels.VECTOR_MIN ? rows : RowKernels.scalar(), input, target, weight,
+                ignoreIndex, smoothing, outer, (int) n, lossOut, sums, gradInput, gradOut, gradScale, divideByWeightSum);
     }
 
     @Override
