@@ -29,10 +29,19 @@ final class VectorRowKernels implements RowKernels {
         int bound = FS.loopBound(n);
         double m = Double.NEGATIVE_INFINITY;
         if (bound > 0) {
-            FloatVector acc = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
-            for (int k = 0; k < bound; k += FL) {
+            FloatVector acc = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), acc1 = acc, acc2 = acc, acc3 = acc;
+            int k = 0;
+            for (; k + 4 * FL <= bound; k += 4 * FL) { // four chains: MAX's latency, not its throughput, bounds one
+                long at = (off + k) * 4;
+                acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, at, BO));
+                acc1 = acc1.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO));
+                acc2 = acc2.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, at + 8L * FL, BO));
+                acc3 = acc3.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, at + 12L * FL, BO));
+            }
+            for (; k < bound; k += FL) {
                 acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO));
             }
+            acc = acc.lanewise(VectorOperators.MAX, acc1).lanewise(VectorOperators.MAX, acc2.lanewise(VectorOperators.MAX, acc3));
             m = acc.reduceLanes(VectorOperators.MAX); // NaN-propagating, as Math.max
             if (m != m) return m;
         }
@@ -67,7 +76,26 @@ final class VectorRowKernels implements RowKernels {
         int bound = FS.loopBound(n);
         FloatVector mv = FloatVector.broadcast(FS, (float) m);
         DoubleVector s0 = DoubleVector.zero(DS), s1 = DoubleVector.zero(DS);
-        for (int k = 0; k < bound; k += FL) {
+        int k = 0;
+        for (; k + 4 * FL <= bound; k += 4 * FL) {
+            // four exps (each in [0, 1]) added pairwise in float, two roundings; the row's sum runs in double
+            long at = (off + k) * 4;
+            FloatVector v0 = FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector v1 = FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector v2 = FloatVector.fromMemorySegment(FS, x, at + 8L * FL, BO).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector v3 = FloatVector.fromMemorySegment(FS, x, at + 12L * FL, BO).sub(mv).lanewise(VectorOperators.EXP);
+            if (e != null) {
+                long et = (eoff + k) * 4;
+                v0.intoMemorySegment(e, et, BO);
+                v1.intoMemorySegment(e, et + 4L * FL, BO);
+                v2.intoMemorySegment(e, et + 8L * FL, BO);
+                v3.intoMemorySegment(e, et + 12L * FL, BO);
+            }
+            FloatVector v = v0.add(v1).add(v2.add(v3));
+            s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+        }
+        for (; k < bound; k += FL) {
             FloatVector v = FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO).sub(mv).lanewise(VectorOperators.EXP);
             if (e != null) v.intoMemorySegment(e, (eoff + k) * 4, BO);
             s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
