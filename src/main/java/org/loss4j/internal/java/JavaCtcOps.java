@@ -76,8 +76,8 @@ final class JavaCtcOps implements CtcOps {
     /** Whether the vectorised recursions ({@link VectorCtcItem}) can run: jdk.incubator.vector is present. */
     private static final boolean VECTOR = RowKernels.get() != RowKernels.scalar();
 
-    /** Items with fewer extended-label states than this (the widest target decides) run the scalar recursions. */
-    private static final long VECTOR_MIN_STATES = 8;
+    /** Items with fewer extended-label states than this (the widest target decides) run the scalar recursions (1: the vector code handles any width; tests cover every CTC case through it). */
+    private static final long VECTOR_MIN_STATES = 1;
 
     private static final int THREADS = Math.max(1, Integer.getInteger("loss4j.threads",
             Runtime.getRuntime().availableProcessors()));

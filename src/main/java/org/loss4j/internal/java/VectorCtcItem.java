@@ -33,7 +33,7 @@ final class VectorCtcItem {
         return SCRATCH.get();
     }
 
-    private double[] lp = new double[0];      // [t * C + c]
+    private double[] lp = new double[0];      // [t * cStride + c], rows padded to whole vectors
     private double[] alpha = new double[0];   // [t * W + 2 + s], two -inf in front of each row
     private double[] beta = new double[0];    // [(t & 1) * W + s], -inf behind each row
     private double[] lpl = new double[0];     // [t * W + s]: lp[t][l'_s]
@@ -44,7 +44,7 @@ final class VectorCtcItem {
     private int[] lab = new int[0];           // [s]: l'_s
     private boolean[] noSkipA = new boolean[0];
     private boolean[] noSkipB = new boolean[0];
-    private int classes, il, tl, states, w, padded;
+    private int classes, cStride, il, tl, states, w, padded;
     private boolean single;
 
     private static int roundUp(int v) {
@@ -62,7 +62,8 @@ final class VectorCtcItem {
         w = padded + 2;
         single = logProbs.dtype() == DType.F32;
         int cPad = roundUp(classes);
-        if (lp.length < il * classes) lp = new double[il * classes];
+        cStride = cPad;
+        if (lp.length < il * cPad) lp = new double[il * cPad];
         if (alpha.length < il * w) alpha = new double[il * w];
         if (lpl.length < il * w) lpl = new double[il * w];
         if (beta.length < 2 * w) beta = new double[2 * w];
@@ -80,7 +81,7 @@ final class VectorCtcItem {
         MemorySegment seg = logProbs.segment();
         for (int t = 0; t < il; t++) {
             long src = (t * batch + b) * classes;
-            int dst = t * classes;
+            int dst = t * cStride;
             if (single) {
                 for (int c = 0; c < classes; c++) lp[dst + c] = seg.getAtIndex(JAVA_FLOAT_UNALIGNED, src + c);
             } else {
@@ -95,18 +96,24 @@ final class VectorCtcItem {
             noSkipB[s] = !(s < states - 2 && lab[s + 2] != lab[s]);
         }
         for (int t = 0; t < il; t++) {
-            int row = t * w, lrow = t * classes;
+            int row = t * w, lrow = t * cStride;
             for (int s = 0; s < padded; s++) lpl[row + s] = lp[lrow + lab[s]];
         }
     }
 
-    /** ln(e^a1 + e^a2 + e^a3) + add, lane by lane; -inf where all three are -inf. */
+    /**
+     * ln(e^a1 + e^a2 + e^a3) + add, lane by lane, as the scalar {@code JavaCtcOps.logSumExp}: with m the largest,
+     * m + ln(1 + e^(mid - m) + e^(lo - m)); -inf where all three are -inf; NaN where m is +inf (the scalar's
+     * e^(inf - inf)) or any term is NaN.
+     */
     private static DoubleVector logSumExp3(DoubleVector a1, DoubleVector a2, DoubleVector a3, DoubleVector add) {
-        DoubleVector m = a1.max(a2).max(a3);
-        DoubleVector sum = a1.sub(m).lanewise(VectorOperators.EXP)
-                .add(a2.sub(m).lanewise(VectorOperators.EXP))
-                .add(a3.sub(m).lanewise(VectorOperators.EXP));
+        DoubleVector hi = a1.max(a2);
+        DoubleVector lo = a1.min(a2);
+        DoubleVector m = hi.max(a3);
+        DoubleVector mid = hi.min(a3);
+        DoubleVector sum = mid.sub(m).lanewise(VectorOperators.EXP).add(lo.sub(m).lanewise(VectorOperators.EXP)).add(1.0);
         DoubleVector r = m.add(sum.lanewise(VectorOperators.LOG)).add(add);
+        r = r.blend(Double.NaN, m.compare(VectorOperators.EQ, POS_INF));
         return r.blend(NEG_INF, m.compare(VectorOperators.EQ, NEG_INF));
     }
 
@@ -169,30 +176,23 @@ final class VectorCtcItem {
                 }
                 for (int s = 0; s < states; s++) coll[lab[s]] += ab[s];
             }
-            int lpRow = t * classes;
-            int c = 0;
+            int lpRow = t * cStride;
             DoubleVector mv = DoubleVector.broadcast(SP, m);
-            for (; c + L <= classes; c += L) {
+            for (int c = 0; c < classes; c += L) { // padding lanes (lp 0, coll 0) are computed and never stored
                 DoubleVector l = DoubleVector.fromArray(SP, lp, lpRow + c);
                 l.lanewise(VectorOperators.EXP).intoArray(yBuf, c);
                 DoubleVector lcab = DoubleVector.fromArray(SP, coll, c).lanewise(VectorOperators.LOG).add(mv);
                 lcab.add(nll).sub(l).lanewise(VectorOperators.EXP).intoArray(occBuf, c);
             }
-            for (; c < classes; c++) {
-                double l = lp[lpRow + c];
-                yBuf[c] = Math.exp(l);
-                double lcab = Math.log(coll[c]) + m;
-                occBuf[c] = Math.exp(lcab + nll - l);
-            }
             long o = ((long) t * batch + b) * classes;
             if (single) {
-                for (c = 0; c < classes; c++) {
+                for (int c = 0; c < classes; c++) {
                     // PyTorch's float32 exps overflow to inf (e.g. lp > 88.7); mirror that, then subtract
                     double y = (float) yBuf[c], occ = (float) occBuf[c];
                     out.setAtIndex(JAVA_FLOAT_UNALIGNED, o + c, (float) ((y - occ) * g));
                 }
             } else {
-                for (c = 0; c < classes; c++) out.setAtIndex(JAVA_DOUBLE_UNALIGNED, o + c, (yBuf[c] - occBuf[c]) * g);
+                for (int c = 0; c < classes; c++) out.setAtIndex(JAVA_DOUBLE_UNALIGNED, o + c, (yBuf[c] - occBuf[c]) * g);
             }
         }
     }
