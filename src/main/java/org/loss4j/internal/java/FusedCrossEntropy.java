@@ -31,24 +31,28 @@ final class FusedCrossEntropy {
     private static final int THREADS = Math.max(1, Integer.getInteger("loss4j.threads",
             Runtime.getRuntime().availableProcessors()));
 
-    private final RowKernels rk;
-    private final Tensor input, target, weight, lossOut, gradInput, gradOut;
-    private final long ignoreIndex;
-    private final double smoothing, keep, share;
-    private final boolean smooth, f32;
-    private final int n;
-    private final double weightTotal; // sum_c w_c (smoothing only)
-    private final MemorySegment x, g;
+    /** One per thread, reused call after call (no allocation per call); its tensors are dropped after each. */
+    private static final ThreadLocal<FusedCrossEntropy> CURRENT = ThreadLocal.withInitial(FusedCrossEntropy::new);
+
+    private RowKernels rk;
+    private Tensor input, target, weight, lossOut, gradInput, gradOut;
+    private long ignoreIndex;
+    private double keep, share;
+    private boolean smooth, f32;
+    private int n;
+    private double weightTotal; // sum_c w_c (smoothing only)
+    private MemorySegment x, g;
     private double scale;
 
-    private FusedCrossEntropy(RowKernels rk, Tensor input, Tensor target, Tensor weight, long ignoreIndex,
-                              double smoothing, int n, Tensor lossOut, Tensor gradInput, Tensor gradOut) {
+    private FusedCrossEntropy() {}
+
+    private void init(RowKernels rk, Tensor input, Tensor target, Tensor weight, long ignoreIndex, double smoothing,
+                      int n, Tensor lossOut, Tensor gradInput, Tensor gradOut) {
         this.rk = rk;
         this.input = input;
         this.target = target;
         this.weight = weight;
         this.ignoreIndex = ignoreIndex;
-        this.smoothing = smoothing;
         this.smooth = smoothing > 0;
         this.keep = 1 - smoothing;
         this.share = smoothing / n;
@@ -67,12 +71,27 @@ final class FusedCrossEntropy {
         this.weightTotal = wt;
     }
 
+    private void clear() {
+        input = target = weight = lossOut = gradInput = gradOut = null;
+        x = g = null;
+        rk = null;
+    }
+
     /** See {@link SoftmaxOps#crossEntropyClassTarget}; {@code inner == 1} and {@code n <= Integer.MAX_VALUE}. */
     static void run(RowKernels rk, Tensor input, Tensor target, Tensor weight, long ignoreIndex, double smoothing,
                     long rows, int n, Tensor lossOut, double[] sums, Tensor gradInput, Tensor gradOut, double gradScale,
                     boolean divideByWeightSum) {
-        FusedCrossEntropy k = new FusedCrossEntropy(rk, input, target, weight, ignoreIndex, smoothing, n, lossOut,
-                gradInput, gradOut);
+        FusedCrossEntropy k = CURRENT.get();
+        k.init(rk, input, target, weight, ignoreIndex, smoothing, n, lossOut, gradInput, gradOut);
+        try {
+            k.run(rows, sums, gradScale, divideByWeightSum);
+        } finally {
+            k.clear();
+        }
+    }
+
+    private void run(long rows, double[] sums, double gradScale, boolean divideByWeightSum) {
+        FusedCrossEntropy k = this;
         double scale = gradScale;
         if (gradInput != null && divideByWeightSum) {
             double w = 0;
@@ -85,8 +104,13 @@ final class FusedCrossEntropy {
         k.scale = scale;
         long perChunk = Math.max(1, CHUNK_ELEMENTS / Math.max(1, n));
         int chunks = Math.toIntExact((rows + perChunk - 1) / perChunk);
-        double[] part = new double[3 * Math.max(1, chunks)];
-        if (chunks > 1 && THREADS > 1 && rows * n >= PARALLEL_MIN) {
+        if (chunks <= 1) { // the common small call: no partial sums to combine
+            sums[SoftmaxOps.NLL_SUM] = sums[SoftmaxOps.SMOOTH_SUM] = sums[SoftmaxOps.WEIGHT_SUM] = 0;
+            if (chunks == 1) k.chunk(0, rows, sums, 0);
+            return;
+        }
+        double[] part = new double[3 * chunks];
+        if (THREADS > 1 && rows * n >= PARALLEL_MIN) {
             IntStream.range(0, chunks).parallel().forEach(i -> k.chunk(i * perChunk, Math.min(rows, (i + 1) * perChunk), part, 3 * i));
         } else {
             for (int i = 0; i < chunks; i++) k.chunk(i * perChunk, Math.min(rows, (i + 1) * perChunk), part, 3 * i);
@@ -116,7 +140,7 @@ final class FusedCrossEntropy {
             double wt = weight == null ? 1 : weight.getDouble(t);
             double m = f32 ? rk.maxF32(x, base, n) : rk.maxF64(x, base, n);
             if (!(m > Double.NEGATIVE_INFINITY && m < Double.POSITIVE_INFINITY)) {
-                double[] r = special(p, base, t, wt, m);
+                double[] r = special(p, base, t, wt, m, new double[2]); // rare (NaN or infinite logits): may allocate
                 nllSum += r[0];
                 smoothSum += r[1];
                 weightSum += wt;
@@ -192,7 +216,7 @@ final class FusedCrossEntropy {
      * A row whose max is NaN or infinite: computed exactly as log-softmax (lse = max) and the class kernels do.
      * Returns {nll, smooth}.
      */
-    private double[] special(long p, long base, long t, double wt, double lse) {
+    private double[] special(long p, long base, long t, double wt, double lse, double[] r) {
         double nll = -wt * round(input.getDouble(base + t) - lse);
         if (f32) nll = (float) nll;
         double v = nll, sm = 0;
@@ -226,7 +250,9 @@ final class FusedCrossEntropy {
                 gradInput.setDouble(at, gradInput.getDouble(at) - Math.exp(logp) * sumGl);
             }
         }
-        return new double[] {nll, sm};
+        r[0] = nll;
+        r[1] = sm;
+        return r;
     }
 
     private double round(double v) {

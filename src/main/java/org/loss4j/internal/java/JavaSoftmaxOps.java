@@ -24,7 +24,7 @@ final class JavaSoftmaxOps implements SoftmaxOps {
                     lossOut, sums, gradInput, gradOut, gradScale, divideByWeightSum);
             return;
         }
-        FusedCrossEntropy.run(n >= RowKernels.VECTOR_MIN ? rows : RowKernels.scalar(), input, target, weight,
+        FusedCrossEntropy.run(rows, input, target, weight,
                 ignoreIndex, smoothing, outer, (int) n, lossOut, sums, gradInput, gradOut, gradScale, divideByWeightSum);
     }
 
@@ -117,6 +117,22 @@ final class JavaSoftmaxOps implements SoftmaxOps {
         boolean smooth = smoothing > 0;
         double keep = 1 - smoothing;
         double share = smoothing / n;
+        if (!smooth) {
+            // one zero fill of the whole gradient, then the target entries
+            gradLogp.segment().asSlice(0, gradLogp.byteSize()).fill((byte) 0);
+            for (long o = 0; o < outer; o++) {
+                for (long i = 0; i < inner; i++) {
+                    long p = o * inner + i;
+                    long t = target.getLong(p);
+                    if (t == ignoreIndex) continue;
+                    double s = gradOut == null ? gradScale : gradScale * gradOut.getDouble(p);
+                    double wt = weight == null ? 1 : weight.getDouble(t);
+                    // PyTorch: weight[t] * -(g / total_weight); 0 * inf gives nan as there
+                    gradLogp.setDouble(o * n * inner + i + t * inner, wt * -s);
+                }
+            }
+            return;
+        }
         for (long o = 0; o < outer; o++) {
             for (long i = 0; i < inner; i++) {
                 long p = o * inner + i;

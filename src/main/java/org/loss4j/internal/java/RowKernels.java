@@ -32,9 +32,6 @@ interface RowKernels {
 
     double shiftedSumF64(MemorySegment x, long off, int n, double m);
 
-    /** Rows at least this long use the vector passes (shorter rows gain nothing from them). */
-    int VECTOR_MIN = 32;
-
     static RowKernels get() {
         return Holder.VECTOR;
     }

@@ -1,7 +1,6 @@
 package org.loss4j.internal.java;
 
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -46,7 +45,10 @@ final class VectorRowKernels implements RowKernels {
             if (m != m) return m;
         }
         if (bound < n) {
-            double t = SCALAR.maxF32(x, off + bound, n - bound);
+            var mask = FS.indexInRange(bound, n);
+            FloatVector v = FloatVector.fromMemorySegment(FS, x, (off + bound) * 4, BO, mask)
+                    .blend(Float.NEGATIVE_INFINITY, mask.not());
+            double t = v.reduceLanes(VectorOperators.MAX);
             if (t > m || t != t) m = t;
         }
         return m;
@@ -101,9 +103,15 @@ final class VectorRowKernels implements RowKernels {
             s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
-        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        if (bound < n) s += SCALAR.expSumF32(x, off + bound, n - bound, m, e, eoff + bound);
-        return s;
+        if (bound < n) {
+            var mask = FS.indexInRange(bound, n);
+            FloatVector v = FloatVector.fromMemorySegment(FS, x, (off + bound) * 4, BO, mask).sub(mv)
+                    .lanewise(VectorOperators.EXP).blend(0f, mask.not());
+            if (e != null) v.intoMemorySegment(e, (eoff + bound) * 4, BO, mask);
+            s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+        }
+        return s0.add(s1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -130,9 +138,11 @@ final class VectorRowKernels implements RowKernels {
             long at = (off + k) * 4;
             FloatVector.fromMemorySegment(FS, e, at, BO).lanewise(VectorOperators.FMA, fv, av).intoMemorySegment(e, at, BO);
         }
-        for (int k = bound; k < n; k++) {
-            long at = off + k;
-            e.setAtIndex(JAVA_FLOAT_UNALIGNED, at, (float) (e.getAtIndex(JAVA_FLOAT_UNALIGNED, at) * f + a));
+        if (bound < n) {
+            var mask = FS.indexInRange(bound, n);
+            long at = (off + bound) * 4;
+            FloatVector.fromMemorySegment(FS, e, at, BO, mask).lanewise(VectorOperators.FMA, fv, av)
+                    .intoMemorySegment(e, at, BO, mask);
         }
     }
 
