@@ -24,6 +24,10 @@ import org.loss4j.internal.workspace.Workspace;
  * <p>Memory per item: alpha for all frames ({@code input_length x |l'|}, needed by the backward pass), two rows of
  * beta, one row of collected alpha-beta sums, the item's log-probabilities; all from the thread's workspace. Large
  * batches run their items in parallel (one scratch set per thread).
+ *
+ * <p>When {@code jdk.incubator.vector} is present, {@link VectorCtcItem} runs the same recursions vectorised over
+ * the extended-label dimension (per-thread scratch arrays); the scalar {@code Item} below is the fallback and the
+ * reference.
  */
 final class JavaCtcOps implements CtcOps {
 
@@ -101,6 +105,7 @@ final class JavaCtcOps implements CtcOps {
                         item.backward(nllB, gradScale.getDouble(b), grad, b);
                     }
                 }
+                item.trim();
                 return;
             }
             int classes = Math.toIntExact(logProbs.size(2));

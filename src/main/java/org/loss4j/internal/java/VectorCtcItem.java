@@ -33,6 +33,16 @@ final class VectorCtcItem {
         return SCRATCH.get();
     }
 
+    /** Scratch above this many doubles (8 MB) is not kept for the next call. */
+    private static final int RETAIN_MAX = 1 << 20;
+
+    /** Drops scratch arrays too large to keep between calls (a pool thread would hold them indefinitely). */
+    void trim() {
+        if (alpha.length > RETAIN_MAX || lpl.length > RETAIN_MAX || lp.length > RETAIN_MAX) {
+            lp = alpha = lpl = new double[0];
+        }
+    }
+
     private double[] lp = new double[0];      // [t * cStride + c], rows padded to whole vectors
     private double[] alpha = new double[0];   // [t * W + 2 + s], two -inf in front of each row
     private double[] beta = new double[0];    // [(t & 1) * W + s], -inf behind each row
