@@ -1,5 +1,9 @@
 package org.loss4j.internal.java;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
 import org.loss4j.DType;
 import org.loss4j.Tensor;
 import org.loss4j.internal.ops.SoftmaxOps;
@@ -28,8 +32,37 @@ final class JavaSoftmaxOps implements SoftmaxOps {
                 ignoreIndex, smoothing, outer, (int) n, lossOut, sums, gradInput, gradOut, gradScale, divideByWeightSum);
     }
 
+    /** Rows of contiguous F32 or F64 of one dtype: the direct-memory paths. */
+    private static boolean rowsOf(Tensor a, Tensor b, long n, long inner) {
+        DType dt = a.dtype();
+        return inner == 1 && n <= Integer.MAX_VALUE && (dt == DType.F32 || dt == DType.F64) && b.dtype() == dt;
+    }
+
     @Override
     public void logSoftmax(Tensor x, long outer, long n, long inner, Tensor out) {
+        if (rowsOf(x, out, n, inner) && n > 0) {
+            boolean f32 = x.dtype() == DType.F32;
+            MemorySegment xs = x.segment(), os = out.segment();
+            int len = (int) n;
+            for (long o = 0; o < outer; o++) {
+                long base = o * n;
+                double m = f32 ? rows.maxF32(xs, base, len) : rows.maxF64(xs, base, len);
+                double lse = m;
+                if (m > Double.NEGATIVE_INFINITY && m < Double.POSITIVE_INFINITY) {
+                    lse = m + Math.log(f32 ? rows.expSumF32(xs, base, len, m, null, 0) : rows.expSumF64(xs, base, len, m, null, 0));
+                }
+                if (f32) {
+                    for (long k = base; k < base + n; k++) {
+                        os.setAtIndex(JAVA_FLOAT_UNALIGNED, k, (float) (xs.getAtIndex(JAVA_FLOAT_UNALIGNED, k) - lse));
+                    }
+                } else {
+                    for (long k = base; k < base + n; k++) {
+                        os.setAtIndex(JAVA_DOUBLE_UNALIGNED, k, xs.getAtIndex(JAVA_DOUBLE_UNALIGNED, k) - lse);
+                    }
+                }
+            }
+            return;
+        }
         for (long o = 0; o < outer; o++) {
             for (long i = 0; i < inner; i++) {
                 long base = o * n * inner + i;
@@ -58,6 +91,28 @@ final class JavaSoftmaxOps implements SoftmaxOps {
 
     @Override
     public void logSoftmaxBackward(Tensor gradOut, Tensor y, long outer, long n, long inner, Tensor gradIn) {
+        if (rowsOf(gradOut, y, n, inner) && gradIn.dtype() == y.dtype()) {
+            boolean f32 = y.dtype() == DType.F32;
+            MemorySegment gs = gradOut.segment(), ys = y.segment(), is = gradIn.segment();
+            for (long o = 0; o < outer; o++) {
+                long base = o * n, end = base + n;
+                double s = 0;
+                if (f32) {
+                    for (long k = base; k < end; k++) s += gs.getAtIndex(JAVA_FLOAT_UNALIGNED, k);
+                    for (long k = base; k < end; k++) {
+                        double v = gs.getAtIndex(JAVA_FLOAT_UNALIGNED, k) - Math.exp(ys.getAtIndex(JAVA_FLOAT_UNALIGNED, k)) * s;
+                        is.setAtIndex(JAVA_FLOAT_UNALIGNED, k, (float) v);
+                    }
+                } else {
+                    for (long k = base; k < end; k++) s += gs.getAtIndex(JAVA_DOUBLE_UNALIGNED, k);
+                    for (long k = base; k < end; k++) {
+                        double v = gs.getAtIndex(JAVA_DOUBLE_UNALIGNED, k) - Math.exp(ys.getAtIndex(JAVA_DOUBLE_UNALIGNED, k)) * s;
+                        is.setAtIndex(JAVA_DOUBLE_UNALIGNED, k, v);
+                    }
+                }
+            }
+            return;
+        }
         for (long o = 0; o < outer; o++) {
             for (long i = 0; i < inner; i++) {
                 long base = o * n * inner + i;
