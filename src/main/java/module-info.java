@@ -7,6 +7,7 @@ module org.loss4j {
     // `loss4j bench --chart` only (optional: the library never needs them)
     requires static java.desktop;
     requires static org.knowm.xchart;
+    requires static jdk.incubator.vector; // optional: vector kernels when the module is added at run time
 
     exports org.loss4j;
     exports org.loss4j.loss;

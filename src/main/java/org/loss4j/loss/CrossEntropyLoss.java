@@ -181,24 +181,20 @@ public final class CrossEntropyLoss extends Loss {
         DType dt = input.dtype();
         SoftmaxOps sm = call.ops.softmax();
         long outer = v.outer(), c = v.classes(), inner = v.inner();
-        Tensor logp = call.ws.uninitialized(dt, input.shape());
-        sm.logSoftmax(input, outer, c, inner, logp);
         double eps = labelSmoothing;
         double[] sums = new double[3];
         boolean grad = call.wantsGrad(0);
         if (reduction == Reduction.NONE) {
             Tensor out = call.output(dt, v.outShape());
-            sm.classTargetForward(logp, target, weight, ignoreIndex, eps, outer, c, inner, out, sums);
-            if (grad) {
-                Tensor go = call.gradOutputTensor(dt, v.outShape());
-                Tensor gi = call.grad(0);
-                sm.classTargetBackward(target, weight, ignoreIndex, eps, go, 1, outer, c, inner, gi);
-                sm.logSoftmaxBackward(gi, logp, outer, c, inner, gi);
-            }
+            Tensor go = grad ? call.gradOutputTensor(dt, v.outShape()) : null;
+            sm.crossEntropyClassTarget(input, target, weight, ignoreIndex, eps, outer, c, inner, out, sums,
+                    grad ? call.grad(0) : null, go, 1, false);
             return;
         }
-        sm.classTargetForward(logp, target, weight, ignoreIndex, eps, outer, c, inner, null, sums);
         boolean mean = reduction == Reduction.MEAN;
+        double g = grad ? call.gradOutputScalar() : 0;
+        sm.crossEntropyClassTarget(input, target, weight, ignoreIndex, eps, outer, c, inner, null, sums,
+                grad ? call.grad(0) : null, null, g, mean);
         double totalWeight = sums[SoftmaxOps.WEIGHT_SUM];
         double nll = mean ? sums[SoftmaxOps.NLL_SUM] / totalWeight : sums[SoftmaxOps.NLL_SUM];
         double loss = nll;
@@ -208,15 +204,8 @@ public final class CrossEntropyLoss extends Loss {
             loss = (1 - eps) * nll + smooth * (eps / c);
         }
         call.outputScalar(dt, loss);
-        if (grad) {
-            double g = call.gradOutputScalar();
-            Tensor gi = call.grad(0);
-            sm.classTargetBackward(target, weight, ignoreIndex, eps, null, mean ? g / totalWeight : g, outer, c, inner, gi);
-            sm.logSoftmaxBackward(gi, logp, outer, c, inner, gi);
-        }
     }
 
-    /** Class-probability targets (same shape as the input): log-softmax, then {@code -sum_c w_c y'_c log p_c}. */
     private void probabilities(Call call, Tensor input, Tensor target) {
         if (!target.dtype().isFloating()) {
             throw new IllegalArgumentException("Expected floating point type for target with class probabilities, got "

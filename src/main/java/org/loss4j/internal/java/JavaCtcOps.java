@@ -24,6 +24,10 @@ import org.loss4j.internal.workspace.Workspace;
  * <p>Memory per item: alpha for all frames ({@code input_length x |l'|}, needed by the backward pass), two rows of
  * beta, one row of collected alpha-beta sums, the item's log-probabilities; all from the thread's workspace. Large
  * batches run their items in parallel (one scratch set per thread).
+ *
+ * <p>When {@code jdk.incubator.vector} is present, {@link VectorCtcItem} runs the same recursions vectorised over
+ * the extended-label dimension (per-thread scratch arrays); the scalar {@code Item} below is the fallback and the
+ * reference.
  */
 final class JavaCtcOps implements CtcOps {
 
@@ -57,7 +61,7 @@ final class JavaCtcOps implements CtcOps {
         if (grad != null) grad.segment().fill((byte) 0); // frames t >= input_length keep 0, as PyTorch
         Job job = new Job(logProbs, targets, inputLengths, targetLengths, targetOffset, blank, nll, gradScale,
                 zeroInfinity, grad, maxInput, maxTarget);
-        int workers = cells < PARALLEL_MIN_CELLS ? 1 : Math.min(batch, Runtime.getRuntime().availableProcessors());
+        int workers = cells < PARALLEL_MIN_CELLS ? 1 : Math.min(batch, THREADS);
         AtomicInteger next = new AtomicInteger();
         if (workers <= 1) {
             job.run(next);
@@ -71,7 +75,16 @@ final class JavaCtcOps implements CtcOps {
      * Below this many (frame, state) cells in the whole batch (about 2 ms of work), the batch runs on the caller's
      * thread: forking costs tens of microseconds and, on a loaded machine, far more.
      */
-    private static final long PARALLEL_MIN_CELLS = 1 << 16;
+    private static final long PARALLEL_MIN_CELLS = Long.getLong("loss4j.ctc.parallelMinCells", 1 << 16);
+
+    /** Whether the vectorised recursions ({@link VectorCtcItem}) can run: jdk.incubator.vector is present. */
+    private static final boolean VECTOR = RowKernels.get() != RowKernels.scalar();
+
+    /** Items with fewer extended-label states than this (the widest target decides) run the scalar recursions (1: the vector code handles any width; tests cover every CTC case through it). */
+    private static final long VECTOR_MIN_STATES = 1;
+
+    private static final int THREADS = Math.max(1, Integer.getInteger("loss4j.threads",
+            Runtime.getRuntime().availableProcessors()));
 
     /** One call's arguments; {@link #run} takes batch items from a shared counter until none is left. */
     private record Job(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths, long[] targetOffset,
@@ -80,6 +93,21 @@ final class JavaCtcOps implements CtcOps {
 
         void run(AtomicInteger next) {
             int batch = targetOffset.length;
+            if (VECTOR && 2 * maxTarget + 1 >= VECTOR_MIN_STATES) {
+                VectorCtcItem item = VectorCtcItem.current(); // this thread's scratch
+                for (int b = next.getAndIncrement(); b < batch; b = next.getAndIncrement()) {
+                    int il = Math.toIntExact(inputLengths.getLong(b));
+                    int tl = Math.toIntExact(targetLengths.getLong(b));
+                    item.load(logProbs, b, il, targets, targetOffset[b], tl, blank);
+                    double nllB = item.forward();
+                    nll.setDouble(b, nllB);
+                    if (grad != null && !(zeroInfinity && nllB == POS_INF)) {
+                        item.backward(nllB, gradScale.getDouble(b), grad, b);
+                    }
+                }
+                item.trim();
+                return;
+            }
             int classes = Math.toIntExact(logProbs.size(2));
             Workspace ws = Workspace.current(); // this thread's scratch
             long mark = ws.mark();

@@ -1,5 +1,9 @@
 package org.loss4j.internal.java;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
 import org.loss4j.DType;
 import org.loss4j.Tensor;
 import org.loss4j.internal.ops.SoftmaxOps;
@@ -7,13 +11,58 @@ import org.loss4j.internal.ops.SoftmaxOps;
 /** Pure-Java softmax kernels: max-shifted, sums in double. */
 final class JavaSoftmaxOps implements SoftmaxOps {
 
+    private final RowKernels rows = RowKernels.get();
+
     @Override
     public String servedBy() {
         return "java";
     }
 
     @Override
+    public void crossEntropyClassTarget(Tensor input, Tensor target, Tensor weight, long ignoreIndex, double smoothing,
+                                        long outer, long n, long inner, Tensor lossOut, double[] sums,
+                                        Tensor gradInput, Tensor gradOut, double gradScale, boolean divideByWeightSum) {
+        DType dt = input.dtype();
+        if (inner != 1 || n > Integer.MAX_VALUE || (dt != DType.F32 && dt != DType.F64)) {
+            SoftmaxOps.super.crossEntropyClassTarget(input, target, weight, ignoreIndex, smoothing, outer, n, inner,
+                    lossOut, sums, gradInput, gradOut, gradScale, divideByWeightSum);
+            return;
+        }
+        FusedCrossEntropy.run(rows, input, target, weight,
+                ignoreIndex, smoothing, outer, (int) n, lossOut, sums, gradInput, gradOut, gradScale, divideByWeightSum);
+    }
+
+    /** Rows of contiguous F32 or F64 of one dtype: the direct-memory paths. */
+    private static boolean rowsOf(Tensor a, Tensor b, long n, long inner) {
+        DType dt = a.dtype();
+        return inner == 1 && n <= Integer.MAX_VALUE && (dt == DType.F32 || dt == DType.F64) && b.dtype() == dt;
+    }
+
+    @Override
     public void logSoftmax(Tensor x, long outer, long n, long inner, Tensor out) {
+        if (rowsOf(x, out, n, inner) && n > 0) {
+            boolean f32 = x.dtype() == DType.F32;
+            MemorySegment xs = x.segment(), os = out.segment();
+            int len = (int) n;
+            for (long o = 0; o < outer; o++) {
+                long base = o * n;
+                double m = f32 ? rows.maxF32(xs, base, len) : rows.maxF64(xs, base, len);
+                double lse = m;
+                if (m > Double.NEGATIVE_INFINITY && m < Double.POSITIVE_INFINITY) {
+                    lse = m + Math.log(f32 ? rows.expSumF32(xs, base, len, m, null, 0) : rows.expSumF64(xs, base, len, m, null, 0));
+                }
+                if (f32) {
+                    for (long k = base; k < base + n; k++) {
+                        os.setAtIndex(JAVA_FLOAT_UNALIGNED, k, (float) (xs.getAtIndex(JAVA_FLOAT_UNALIGNED, k) - lse));
+                    }
+                } else {
+                    for (long k = base; k < base + n; k++) {
+                        os.setAtIndex(JAVA_DOUBLE_UNALIGNED, k, xs.getAtIndex(JAVA_DOUBLE_UNALIGNED, k) - lse);
+                    }
+                }
+            }
+            return;
+        }
         for (long o = 0; o < outer; o++) {
             for (long i = 0; i < inner; i++) {
                 long base = o * n * inner + i;
@@ -42,6 +91,28 @@ final class JavaSoftmaxOps implements SoftmaxOps {
 
     @Override
     public void logSoftmaxBackward(Tensor gradOut, Tensor y, long outer, long n, long inner, Tensor gradIn) {
+        if (rowsOf(gradOut, y, n, inner) && gradIn.dtype() == y.dtype()) {
+            boolean f32 = y.dtype() == DType.F32;
+            MemorySegment gs = gradOut.segment(), ys = y.segment(), is = gradIn.segment();
+            for (long o = 0; o < outer; o++) {
+                long base = o * n, end = base + n;
+                double s = 0;
+                if (f32) {
+                    for (long k = base; k < end; k++) s += gs.getAtIndex(JAVA_FLOAT_UNALIGNED, k);
+                    for (long k = base; k < end; k++) {
+                        double v = gs.getAtIndex(JAVA_FLOAT_UNALIGNED, k) - Math.exp(ys.getAtIndex(JAVA_FLOAT_UNALIGNED, k)) * s;
+                        is.setAtIndex(JAVA_FLOAT_UNALIGNED, k, (float) v);
+                    }
+                } else {
+                    for (long k = base; k < end; k++) s += gs.getAtIndex(JAVA_DOUBLE_UNALIGNED, k);
+                    for (long k = base; k < end; k++) {
+                        double v = gs.getAtIndex(JAVA_DOUBLE_UNALIGNED, k) - Math.exp(ys.getAtIndex(JAVA_DOUBLE_UNALIGNED, k)) * s;
+                        is.setAtIndex(JAVA_DOUBLE_UNALIGNED, k, v);
+                    }
+                }
+            }
+            return;
+        }
         for (long o = 0; o < outer; o++) {
             for (long i = 0; i < inner; i++) {
                 long base = o * n * inner + i;
@@ -101,6 +172,22 @@ final class JavaSoftmaxOps implements SoftmaxOps {
         boolean smooth = smoothing > 0;
         double keep = 1 - smoothing;
         double share = smoothing / n;
+        if (!smooth) {
+            // one zero fill of the whole gradient, then the target entries
+            gradLogp.segment().asSlice(0, gradLogp.byteSize()).fill((byte) 0);
+            for (long o = 0; o < outer; o++) {
+                for (long i = 0; i < inner; i++) {
+                    long p = o * inner + i;
+                    long t = target.getLong(p);
+                    if (t == ignoreIndex) continue;
+                    double s = gradOut == null ? gradScale : gradScale * gradOut.getDouble(p);
+                    double wt = weight == null ? 1 : weight.getDouble(t);
+                    // PyTorch: weight[t] * -(g / total_weight); 0 * inf gives nan as there
+                    gradLogp.setDouble(o * n * inner + i + t * inner, wt * -s);
+                }
+            }
+            return;
+        }
         for (long o = 0; o < outer; o++) {
             for (long i = 0; i < inner; i++) {
                 long p = o * inner + i;

@@ -157,4 +157,17 @@ public final class OneDnnSoftmaxOps implements SoftmaxOps {
                                    double gradScale, long outer, long n, long inner, Tensor gradLogp, Tensor gradTarget) {
         java.probTargetBackward(logp, target, weight, smoothing, gradOut, gradScale, outer, n, inner, gradLogp, gradTarget);
     }
+
+    @Override
+    public void crossEntropyClassTarget(Tensor input, Tensor target, Tensor weight, long ignoreIndex, double smoothing,
+                                        long outer, long n, long inner, Tensor lossOut, double[] sums,
+                                        Tensor gradInput, Tensor gradOut, double gradScale, boolean divideByWeightSum) {
+        if (eligible(input, input)) {
+            SoftmaxOps.super.crossEntropyClassTarget(input, target, weight, ignoreIndex, smoothing, outer, n, inner,
+                    lossOut, sums, gradInput, gradOut, gradScale, divideByWeightSum);
+        } else {
+            java.crossEntropyClassTarget(input, target, weight, ignoreIndex, smoothing, outer, n, inner, lossOut, sums,
+                    gradInput, gradOut, gradScale, divideByWeightSum);
+        }
+    }
 }

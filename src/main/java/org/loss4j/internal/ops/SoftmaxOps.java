@@ -1,6 +1,7 @@
 package org.loss4j.internal.ops;
 
 import org.loss4j.Tensor;
+import org.loss4j.internal.workspace.Workspace;
 
 /**
  * softmax / log-softmax forward and backward over one dimension, and class-index kernels built on them.
@@ -84,4 +85,35 @@ public interface SoftmaxOps extends OpGroup {
      */
     void probTargetBackward(Tensor logp, Tensor target, Tensor weight, double smoothing, Tensor gradOut,
                             double gradScale, long outer, long n, long inner, Tensor gradLogp, Tensor gradTarget);
+
+    /**
+     * Cross-entropy with class-index targets, fused: the same results as {@link #logSoftmax} of {@code input}
+     * followed by {@link #classTargetForward} and, when {@code gradInput} is given, {@link #classTargetBackward} and
+     * {@link #logSoftmaxBackward} into {@code gradInput} (up to rounding: a fused backend need not round the
+     * log-probabilities to the input's dtype). The default composes those methods over a workspace tensor.
+     *
+     * @param gradInput         null (forward only), or the gradient with respect to {@code input} (fully written)
+     * @param gradOut           null, or {@code outer * inner} upstream gradients (reduction none)
+     * @param gradScale         as in {@link #classTargetBackward}
+     * @param divideByWeightSum when true, the gradient scale is {@code gradScale / sum(w_t)} over non-ignored
+     *                          positions (reduction mean)
+     */
+    default void crossEntropyClassTarget(Tensor input, Tensor target, Tensor weight, long ignoreIndex, double smoothing,
+                                         long outer, long n, long inner, Tensor lossOut, double[] sums,
+                                         Tensor gradInput, Tensor gradOut, double gradScale, boolean divideByWeightSum) {
+        Workspace ws = Workspace.current();
+        long mark = ws.mark();
+        try {
+            Tensor logp = ws.uninitialized(input.dtype(), input.shape());
+            logSoftmax(input, outer, n, inner, logp);
+            classTargetForward(logp, target, weight, ignoreIndex, smoothing, outer, n, inner, lossOut, sums);
+            if (gradInput != null) {
+                double scale = divideByWeightSum ? gradScale / sums[WEIGHT_SUM] : gradScale;
+                classTargetBackward(target, weight, ignoreIndex, smoothing, gradOut, scale, outer, n, inner, gradInput);
+                logSoftmaxBackward(gradInput, logp, outer, n, inner, gradInput);
+            }
+        } finally {
+            ws.release(mark);
+        }
+    }
 }

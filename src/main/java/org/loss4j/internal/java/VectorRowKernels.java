@@ -1,0 +1,188 @@
+package org.loss4j.internal.java;
+
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link RowKernels} over {@code jdk.incubator.vector}, loaded only when that module is present. Float32 exps are
+ * taken in float lanes ({@code VectorOperators.EXP}: SVML-class, within about 1 ulp on x86) and summed in double
+ * lanes; float64 exps in double lanes. Tails run the scalar code.
+ */
+final class VectorRowKernels implements RowKernels {
+
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    private static final ByteOrder BO = ByteOrder.nativeOrder();
+    private static final int FL = FS.length();
+    private static final int DL = DS.length();
+    private static final RowKernels SCALAR = RowKernels.scalar();
+
+    @Override
+    public double maxF32(MemorySegment x, long off, int n) {
+        int bound = FS.loopBound(n);
+        double m = Double.NEGATIVE_INFINITY;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), acc1 = acc, acc2 = acc, acc3 = acc;
+            int k = 0;
+            for (; k + 4 * FL <= bound; k += 4 * FL) { // four chains: MAX's latency, not its throughput, bounds one
+                long at = (off + k) * 4;
+                acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, at, BO));
+                acc1 = acc1.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO));
+                acc2 = acc2.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, at + 8L * FL, BO));
+                acc3 = acc3.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, at + 12L * FL, BO));
+            }
+            for (; k < bound; k += FL) {
+                acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO));
+            }
+            acc = acc.lanewise(VectorOperators.MAX, acc1).lanewise(VectorOperators.MAX, acc2.lanewise(VectorOperators.MAX, acc3));
+            m = acc.reduceLanes(VectorOperators.MAX); // NaN-propagating, as Math.max
+            if (m != m) return m;
+        }
+        if (bound < n) {
+            var mask = FS.indexInRange(bound, n);
+            FloatVector v = FloatVector.fromMemorySegment(FS, x, (off + bound) * 4, BO, mask)
+                    .blend(Float.NEGATIVE_INFINITY, mask.not());
+            double t = v.reduceLanes(VectorOperators.MAX);
+            if (t > m || t != t) m = t;
+        }
+        return m;
+    }
+
+    @Override
+    public double maxF64(MemorySegment x, long off, int n) {
+        int bound = DS.loopBound(n);
+        double m = Double.NEGATIVE_INFINITY;
+        if (bound > 0) {
+            DoubleVector acc = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY);
+            for (int k = 0; k < bound; k += DL) {
+                acc = acc.lanewise(VectorOperators.MAX, DoubleVector.fromMemorySegment(DS, x, (off + k) * 8, BO));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+            if (m != m) return m;
+        }
+        if (bound < n) {
+            double t = SCALAR.maxF64(x, off + bound, n - bound);
+            if (t > m || t != t) m = t;
+        }
+        return m;
+    }
+
+    @Override
+    public double expSumF32(MemorySegment x, long off, int n, double m, MemorySegment e, long eoff) {
+        int bound = FS.loopBound(n);
+        FloatVector mv = FloatVector.broadcast(FS, (float) m);
+        DoubleVector s0 = DoubleVector.zero(DS), s1 = DoubleVector.zero(DS);
+        int k = 0;
+        for (; k + 4 * FL <= bound; k += 4 * FL) {
+            // four exps (each in [0, 1]) added pairwise in float, two roundings; the row's sum runs in double
+            long at = (off + k) * 4;
+            FloatVector v0 = FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector v1 = FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector v2 = FloatVector.fromMemorySegment(FS, x, at + 8L * FL, BO).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector v3 = FloatVector.fromMemorySegment(FS, x, at + 12L * FL, BO).sub(mv).lanewise(VectorOperators.EXP);
+            if (e != null) {
+                long et = (eoff + k) * 4;
+                v0.intoMemorySegment(e, et, BO);
+                v1.intoMemorySegment(e, et + 4L * FL, BO);
+                v2.intoMemorySegment(e, et + 8L * FL, BO);
+                v3.intoMemorySegment(e, et + 12L * FL, BO);
+            }
+            FloatVector v = v0.add(v1).add(v2.add(v3));
+            s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+        }
+        for (; k < bound; k += FL) {
+            FloatVector v = FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO).sub(mv).lanewise(VectorOperators.EXP);
+            if (e != null) v.intoMemorySegment(e, (eoff + k) * 4, BO);
+            s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+        }
+        if (bound < n) {
+            var mask = FS.indexInRange(bound, n);
+            FloatVector v = FloatVector.fromMemorySegment(FS, x, (off + bound) * 4, BO, mask).sub(mv)
+                    .lanewise(VectorOperators.EXP).blend(0f, mask.not());
+            if (e != null) v.intoMemorySegment(e, (eoff + bound) * 4, BO, mask);
+            s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+        }
+        return s0.add(s1).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public double expSumF64(MemorySegment x, long off, int n, double m, MemorySegment e, long eoff) {
+        int bound = DS.loopBound(n);
+        DoubleVector mv = DoubleVector.broadcast(DS, m);
+        DoubleVector s0 = DoubleVector.zero(DS);
+        for (int k = 0; k < bound; k += DL) {
+            DoubleVector v = DoubleVector.fromMemorySegment(DS, x, (off + k) * 8, BO).sub(mv).lanewise(VectorOperators.EXP);
+            if (e != null) v.intoMemorySegment(e, (eoff + k) * 8, BO);
+            s0 = s0.add(v);
+        }
+        double s = s0.reduceLanes(VectorOperators.ADD);
+        if (bound < n) s += SCALAR.expSumF64(x, off + bound, n - bound, m, e, eoff + bound);
+        return s;
+    }
+
+    @Override
+    public void scaleAddF32(MemorySegment e, long off, int n, double f, double a) {
+        int bound = FS.loopBound(n);
+        FloatVector fv = FloatVector.broadcast(FS, (float) f);
+        FloatVector av = FloatVector.broadcast(FS, (float) a);
+        for (int k = 0; k < bound; k += FL) {
+            long at = (off + k) * 4;
+            FloatVector.fromMemorySegment(FS, e, at, BO).lanewise(VectorOperators.FMA, fv, av).intoMemorySegment(e, at, BO);
+        }
+        if (bound < n) {
+            var mask = FS.indexInRange(bound, n);
+            long at = (off + bound) * 4;
+            FloatVector.fromMemorySegment(FS, e, at, BO, mask).lanewise(VectorOperators.FMA, fv, av)
+                    .intoMemorySegment(e, at, BO, mask);
+        }
+    }
+
+    @Override
+    public void scaleAddF64(MemorySegment e, long off, int n, double f, double a) {
+        int bound = DS.loopBound(n);
+        DoubleVector fv = DoubleVector.broadcast(DS, f);
+        DoubleVector av = DoubleVector.broadcast(DS, a);
+        for (int k = 0; k < bound; k += DL) {
+            long at = (off + k) * 8;
+            DoubleVector.fromMemorySegment(DS, e, at, BO).mul(fv).add(av).intoMemorySegment(e, at, BO);
+        }
+        for (int k = bound; k < n; k++) {
+            long at = off + k;
+            e.setAtIndex(JAVA_DOUBLE_UNALIGNED, at, e.getAtIndex(JAVA_DOUBLE_UNALIGNED, at) * f + a);
+        }
+    }
+
+    @Override
+    public double shiftedSumF32(MemorySegment x, long off, int n, double m) {
+        int bound = FS.loopBound(n);
+        DoubleVector mv = DoubleVector.broadcast(DS, m);
+        DoubleVector s0 = DoubleVector.zero(DS), s1 = DoubleVector.zero(DS);
+        for (int k = 0; k < bound; k += FL) {
+            FloatVector v = FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO);
+            s0 = s0.add(((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0)).sub(mv));
+            s1 = s1.add(((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1)).sub(mv));
+        }
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        if (bound < n) s += SCALAR.shiftedSumF32(x, off + bound, n - bound, m);
+        return s;
+    }
+
+    @Override
+    public double shiftedSumF64(MemorySegment x, long off, int n, double m) {
+        return SCALAR.shiftedSumF64(x, off, n, m);
+    }
+
+    @Override
+    public String toString() {
+        return "vector (" + FS.vectorBitSize() + "-bit)";
+    }
+}
