@@ -4,6 +4,8 @@
  */
 module org.loss4j {
     requires info.picocli;
+    /** Optional: the vector kernels load only when the module is added ({@code --add-modules jdk.incubator.vector}). */
+    requires static jdk.incubator.vector;
 
     exports org.loss4j;
     exports org.loss4j.loss;
