@@ -43,7 +43,7 @@ class PairKernelsTest {
         double[][] params = {{PairKernels.SQUARED, Double.NaN}, {PairKernels.ABSOLUTE, Double.NaN},
             {PairKernels.SMOOTH_L1, 1.0}, {PairKernels.SMOOTH_L1, 0.3}, {PairKernels.SMOOTH_L1, 0.0},
             {PairKernels.HUBER, 1.0}, {PairKernels.HUBER, 2.5}};
-        for (int n : new int[] {0, 1, 7, 8, 15, 16, 17, 33, 1000, 4099}) {
+        for (int n : new int[] {0, 1, 6, 7, 8, 13, 15, 16, 17, 33, 207, 702, 1000, 4099}) {
             for (double[] kp : params) {
                 int kind = (int) kp[0];
                 double param = kp[1];
