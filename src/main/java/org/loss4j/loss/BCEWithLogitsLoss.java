@@ -172,6 +172,11 @@ public final class BCEWithLogitsLoss extends PointwiseLoss {
         }
 
         @Override
+        public Kind kind() {
+            return weighted || positive ? Kind.OTHER : Kind.LOGITS_BCE;
+        }
+
+        @Override
         public String name() {
             return "binary_cross_entropy_with_logits" + (weighted ? "+weight" : "") + (positive ? "+pos_weight" : "");
         }

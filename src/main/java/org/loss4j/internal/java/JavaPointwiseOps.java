@@ -39,6 +39,7 @@ final class JavaPointwiseOps implements PointwiseOps {
             case ABSOLUTE_ERROR -> PairKernels.ABSOLUTE;
             case SMOOTH_L1 -> PairKernels.SMOOTH_L1;
             case HUBER -> PairKernels.HUBER;
+            case LOGITS_BCE -> PairKernels.LOGITS_BCE;
             default -> -1;
         };
     }

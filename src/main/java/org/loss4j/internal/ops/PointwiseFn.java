@@ -26,6 +26,8 @@ public interface PointwiseFn {
         RANKING_HINGE,
         /** HingeEmbeddingLoss's term, parameter margin. */
         EMBEDDING_HINGE,
+        /** BCEWithLogitsLoss's term without weight or pos_weight: {@code (1 - b) a - log(sigmoid(a))}. */
+        LOGITS_BCE,
         /** Any other term. */
         OTHER
     }

@@ -50,6 +50,7 @@ final class PanamaPairKernels implements PairKernels {
             case ABSOLUTE -> s = grads ? absoluteGrad(a, b, ga, gb, g, from, upper) : absolute(a, b, from, upper);
             case SMOOTH_L1 -> s = grads ? smoothL1Grad(param, a, b, ga, gb, g, from, upper) : smoothL1(param, a, b, from, upper);
             case HUBER -> s = grads ? huberGrad(param, a, b, ga, gb, g, from, upper) : huber(param, a, b, from, upper);
+            case LOGITS_BCE -> s = logitsBce(a, b, ga, gb, g, from, upper);
             default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
         }
         return s + ScalarPairKernels.INSTANCE.run(kind, param, a, b, ga, gb, g, upper, to);
@@ -222,6 +223,34 @@ final class PanamaPairKernels implements PairKernels {
             VectorMask<Double> hi = x.compare(VectorOperators.GE, deltaD);
             DoubleVector t = x.mul(g).blend(plus, hi).blend(minus, x.compare(VectorOperators.LE, -deltaD));
             store(narrow(t), ga, gb, i);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ------------------------------------------------------------------ binary cross-entropy with logits
+
+    private static double logitsBce(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
+                                    long from, long upper) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        for (long i = from; i < upper; i += L) {
+            FloatVector x = load(a, i);
+            FloatVector y = load(b, i);
+            FloatVector l = x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
+            FloatVector ls = x.min(0f).sub(l);
+            acc = acc.add(wide(y.neg().add(1f).mul(x).sub(ls)));
+            if (ga != null || gb != null) {
+                DoubleVector xd = wide(x);
+                if (ga != null) {
+                    // sigmoid as the scalar kernel: 1 / (1 + exp(-x)) for x >= 0, else e / (1 + e) with e = exp(x)
+                    // (one exp: exp(-x) for x >= 0 and exp(x) for x < 0 are both exp(-|x|))
+                    DoubleVector e = xd.abs().neg().lanewise(VectorOperators.EXP);
+                    DoubleVector d = e.add(one);
+                    DoubleVector s = e.div(d).blend(one.div(d), xd.compare(VectorOperators.GE, 0.0));
+                    narrow(s.sub(wide(y)).mul(g)).intoMemorySegment(ga, i * Float.BYTES, BO);
+                }
+                if (gb != null) narrow(xd.neg().mul(g)).intoMemorySegment(gb, i * Float.BYTES, BO);
+            }
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

@@ -24,6 +24,7 @@ public final class ScalarPairKernels implements PairKernels {
             case ABSOLUTE -> absolute(a, b, ga, gb, g, from, to);
             case SMOOTH_L1 -> smoothL1(param, a, b, ga, gb, g, from, to);
             case HUBER -> huber(param, a, b, ga, gb, g, from, to);
+            case LOGITS_BCE -> logitsBce(a, b, ga, gb, g, from, to);
             default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
         };
     }
@@ -101,5 +102,25 @@ public final class ScalarPairKernels implements PairKernels {
             }
         }
         return sum;
+    }
+
+    /** As BCEWithLogitsLoss's term: the value in float arithmetic, the gradient in double. */
+    static double logitsBce(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g, long from, long to) {
+        double sum = 0;
+        for (long i = from; i < to; i++) {
+            float x = a.getAtIndex(F, i);
+            float y = b.getAtIndex(F, i);
+            float ls = Math.min(x, 0f) - (float) Math.log1p((float) Math.exp(-Math.abs(x)));
+            sum += (1f - y) * x - ls;
+            if (ga != null) ga.setAtIndex(F, i, (float) ((sigmoid(x) - y) * g));
+            if (gb != null) gb.setAtIndex(F, i, (float) (-(double) x * g));
+        }
+        return sum;
+    }
+
+    static double sigmoid(double x) {
+        if (x >= 0) return 1 / (1 + Math.exp(-x));
+        double e = Math.exp(x);
+        return e / (1 + e);
     }
 }
