@@ -40,6 +40,7 @@ final class JavaPointwiseOps implements PointwiseOps {
             case SMOOTH_L1 -> PairKernels.SMOOTH_L1;
             case HUBER -> PairKernels.HUBER;
             case LOGITS_BCE -> PairKernels.LOGITS_BCE;
+            case KL_DIV -> PairKernels.KL_DIV;
             default -> -1;
         };
     }

@@ -51,6 +51,7 @@ final class PanamaPairKernels implements PairKernels {
             case SMOOTH_L1 -> s = grads ? smoothL1Grad(param, a, b, ga, gb, g, from, upper) : smoothL1(param, a, b, from, upper);
             case HUBER -> s = grads ? huberGrad(param, a, b, ga, gb, g, from, upper) : huber(param, a, b, from, upper);
             case LOGITS_BCE -> s = logitsBce(a, b, ga, gb, g, from, upper);
+            case KL_DIV -> s = klDiv(a, b, ga, gb, g, from, upper);
             default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
         }
         return s + ScalarPairKernels.INSTANCE.run(kind, param, a, b, ga, gb, g, upper, to);
@@ -250,6 +251,32 @@ final class PanamaPairKernels implements PairKernels {
                     narrow(s.sub(wide(y)).mul(g)).intoMemorySegment(ga, i * Float.BYTES, BO);
                 }
                 if (gb != null) narrow(xd.neg().mul(g)).intoMemorySegment(gb, i * Float.BYTES, BO);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ------------------------------------------------------------------ KL divergence
+
+    private static double klDiv(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
+                                long from, long upper) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        FloatVector zero = FloatVector.zero(FS);
+        DoubleVector zeroD = DoubleVector.zero(DS);
+        DoubleVector gv = DoubleVector.broadcast(DS, g);
+        for (long i = from; i < upper; i += L) {
+            FloatVector x = load(a, i);
+            FloatVector y = load(b, i);
+            FloatVector xl = y.mul(y.lanewise(VectorOperators.LOG)).blend(zero, y.compare(VectorOperators.EQ, 0f));
+            acc = acc.add(wide(xl.sub(y.mul(x))));
+            if (ga != null || gb != null) {
+                DoubleVector yd = wide(y);
+                if (ga != null) narrow(yd.neg().mul(g)).intoMemorySegment(ga, i * Float.BYTES, BO);
+                if (gb != null) {
+                    DoubleVector logB = yd.lanewise(VectorOperators.LOG).blend(zeroD, yd.compare(VectorOperators.EQ, 0.0));
+                    DoubleVector t = gv.mul(logB).add(gv.mul(yd).div(yd)).sub(gv.mul(wide(x)));
+                    narrow(t).intoMemorySegment(gb, i * Float.BYTES, BO);
+                }
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);

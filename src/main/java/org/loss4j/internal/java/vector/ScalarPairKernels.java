@@ -25,6 +25,7 @@ public final class ScalarPairKernels implements PairKernels {
             case SMOOTH_L1 -> smoothL1(param, a, b, ga, gb, g, from, to);
             case HUBER -> huber(param, a, b, ga, gb, g, from, to);
             case LOGITS_BCE -> logitsBce(a, b, ga, gb, g, from, to);
+            case KL_DIV -> klDiv(a, b, ga, gb, g, from, to);
             default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
         };
     }
@@ -122,5 +123,23 @@ public final class ScalarPairKernels implements PairKernels {
         if (x >= 0) return 1 / (1 + Math.exp(-x));
         double e = Math.exp(x);
         return e / (1 + e);
+    }
+
+    /** As KLDivLoss's term: {@code xlogy(y, y) - y x} in float arithmetic, the gradient in double (PyTorch's order). */
+    static double klDiv(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g, long from, long to) {
+        double sum = 0;
+        for (long i = from; i < to; i++) {
+            float x = a.getAtIndex(F, i);
+            float y = b.getAtIndex(F, i);
+            float xl = y == 0 ? 0f : y * (float) Math.log(y);
+            sum += xl - y * x;
+            if (ga != null) ga.setAtIndex(F, i, (float) (-(double) y * g));
+            if (gb != null) {
+                double yd = y;
+                double logB = y == 0 ? 0 : Math.log(yd);
+                gb.setAtIndex(F, i, (float) (g * logB + g * yd / yd - g * x));
+            }
+        }
+        return sum;
     }
 }

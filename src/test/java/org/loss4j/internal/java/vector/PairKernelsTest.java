@@ -42,7 +42,7 @@ class PairKernelsTest {
         Random r = new Random(42);
         double[][] params = {{PairKernels.SQUARED, Double.NaN}, {PairKernels.ABSOLUTE, Double.NaN},
             {PairKernels.SMOOTH_L1, 1.0}, {PairKernels.SMOOTH_L1, 0.3}, {PairKernels.SMOOTH_L1, 0.0},
-            {PairKernels.HUBER, 1.0}, {PairKernels.HUBER, 2.5}, {PairKernels.LOGITS_BCE, Double.NaN}};
+            {PairKernels.HUBER, 1.0}, {PairKernels.HUBER, 2.5}, {PairKernels.LOGITS_BCE, Double.NaN}, {PairKernels.KL_DIV, Double.NaN}};
         for (int n : new int[] {0, 1, 6, 7, 8, 13, 15, 16, 17, 33, 207, 702, 1000, 4099}) {
             for (double[] kp : params) {
                 int kind = (int) kp[0];
@@ -57,6 +57,7 @@ class PairKernelsTest {
                             if (finite && Math.abs(av[i]) > 1e30f) av[i] = 3f;
                             if (finite && Math.abs(bv[i]) > 1e30f) bv[i] = 3f;
                             if (r.nextInt(5) == 0 && !Double.isNaN(param)) bv[i] = av[i] - (float) (r.nextBoolean() ? param : -param);
+                            if (finite && kind == PairKernels.KL_DIV) bv[i] = r.nextInt(8) == 0 ? 0f : Math.abs(bv[i]); // probabilities, exact zeros
                         }
                         MemorySegment a = seg(arena, av);
                         MemorySegment b = seg(arena, bv);
@@ -66,18 +67,19 @@ class PairKernelsTest {
                         String what = "kind " + kind + " param " + param + " n " + n + " (" + active.description() + ")";
                         double s1 = scalar.run(kind, param, a, b, null, null, g, 0, n);
                         double s2 = active.run(kind, param, a, b, null, null, g, 0, n);
-                        double rel = kind == PairKernels.LOGITS_BCE ? 1e-6 : 1e-12;
+                        boolean transcendental = kind == PairKernels.LOGITS_BCE || kind == PairKernels.KL_DIV;
+                        double rel = transcendental ? 1e-6 : 1e-12;
                         assertClose(s1, s2, rel, what + " forward");
                         double f1 = scalar.run(kind, param, a, b, ga1, gb1, g, 0, n);
                         double f2 = active.run(kind, param, a, b, ga2, gb2, g, 0, n);
                         assertClose(f1, f2, rel, what + " fused");
                         assertClose(s1, f1, 1e-12, what + " fused vs forward");
-                        for (int i = 0; kind == PairKernels.LOGITS_BCE && i < n; i++) {
+                        for (int i = 0; transcendental && i < n; i++) {
                             // the vector exp/log1p may differ from StrictMath's by an ulp: float32 tolerance
                             assertFloatClose(ga1.getAtIndex(F, i), ga2.getAtIndex(F, i), what + " grad a at " + i + " for a=" + av[i] + " b=" + bv[i]);
                             assertFloatClose(gb1.getAtIndex(F, i), gb2.getAtIndex(F, i), what + " grad b at " + i);
                         }
-                        for (int i = 0; kind != PairKernels.LOGITS_BCE && i < n; i++) {
+                        for (int i = 0; !transcendental && i < n; i++) {
                             assertEquals(ga1.getAtIndex(F, i), ga2.getAtIndex(F, i), what + " grad a at " + i + " for a=" + av[i] + " b=" + bv[i]);
                             assertEquals(gb1.getAtIndex(F, i), gb2.getAtIndex(F, i), what + " grad b at " + i + " for a=" + av[i] + " b=" + bv[i]);
                             assertEquals(Float.floatToRawIntBits(ga1.getAtIndex(F, i)) == Float.floatToRawIntBits(-0f),
