@@ -50,7 +50,22 @@ public enum Config {
      * Java kernels, which win there (a primitive execution costs a few microseconds: measured 8 us vs 1.5 us for MSE
      * forward+backward over 13 elements). The test suite sets 0 so that every native path is exercised.
      */
-    ONEDNN_MIN_ELEMENTS("loss4j.onednn.minElements", "16384");
+    ONEDNN_MIN_ELEMENTS("loss4j.onednn.minElements", "16384"),
+    /**
+     * Threads the Java kernels use for one large call (the caller's thread plus a small dedicated pool); default:
+     * the number of available processors. {@code 1} keeps every call on the caller's thread.
+     */
+    THREADS("loss4j.threads", ""),
+    /**
+     * Smallest call (in elements) the Java kernels split across {@link #THREADS}; smaller calls stay on the caller's
+     * thread (splitting tiny work costs more than it saves).
+     */
+    PARALLEL_MIN_ELEMENTS("loss4j.parallel.minElements", "262144"),
+    /**
+     * Use the {@code jdk.incubator.vector} kernels when the module is present ({@code --add-modules
+     * jdk.incubator.vector}); {@code false} forces the scalar kernels.
+     */
+    VECTORIZATION("loss4j.vectorization", "true");
 
     private final String property;
     private final String defaultValue;

@@ -116,7 +116,7 @@ public final class BCELoss extends PointwiseLoss {
         Tensor input = call.args[0];
         Tensor target = call.args[1];
         // PyTorch: ValueError "Using a target size ... that is different to the input size"
-        if (!Arrays.equals(input.shape(), target.shape())) {
+        if (!sameShape(input, target)) {
             throw new IllegalArgumentException("BCELoss: target size " + Check.shape(target)
                     + " must be the same as input size " + Check.shape(input));
         }
@@ -144,6 +144,7 @@ public final class BCELoss extends PointwiseLoss {
     static void checkOptionTensor(String name, Tensor t, Tensor input) {
         Check.present(name, t);
         Check.sameDtype("input", input, name, t);
+        if (broadcastsInto(t, input)) return;
         long[] b = Check.broadcast(name, t.shape(), "input", input.shape());
         if (!Arrays.equals(b, input.shape())) {
             throw new IllegalArgumentException(name + " of shape " + Check.shape(t) + " must broadcast to input's shape "

@@ -134,7 +134,7 @@ public final class BCEWithLogitsLoss extends PointwiseLoss {
         Tensor input = call.args[0];
         Tensor target = call.args[1];
         // PyTorch: ValueError "Target size (...) must be the same as input size (...)"
-        if (!Arrays.equals(input.shape(), target.shape())) {
+        if (!sameShape(input, target)) {
             throw new IllegalArgumentException("BCEWithLogitsLoss: target size " + Check.shape(target)
                     + " must be the same as input size " + Check.shape(input));
         }
@@ -169,6 +169,11 @@ public final class BCEWithLogitsLoss extends PointwiseLoss {
         LogitsBinaryCrossEntropy(boolean weighted, boolean positive) {
             this.weighted = weighted;
             this.positive = positive;
+        }
+
+        @Override
+        public Kind kind() {
+            return weighted || positive ? Kind.OTHER : Kind.LOGITS_BCE;
         }
 
         @Override

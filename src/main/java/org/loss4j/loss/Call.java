@@ -18,35 +18,103 @@ import org.loss4j.internal.workspace.Workspace;
  */
 final class Call {
 
-    final Loss loss;
-    final Ops ops;
-    final Workspace ws;
+    Loss loss;
+    Ops ops;
+    Workspace ws;
     /** The arguments; a loss may replace an entry with a view (e.g. GaussianNLL's unsqueezed var). */
-    final Tensor[] args;
+    Tensor[] args;
     /** The caller's arguments, untouched: gradients keep their shapes. */
-    private final Tensor[] callerArgs;
-    final boolean backward;
-    private final Tensor gradOutput;
-    private final Tensor outProvided;
-    private final Tensor[] gradsProvided;
-    private final boolean allocateGrads;
+    private Tensor[] callerArgs;
+    boolean backward;
+    private Tensor gradOutput;
+    private Tensor outProvided;
+    private Tensor[] gradsProvided;
+    private boolean allocateGrads;
     private Tensor out;
-    private final Tensor[] grads;
+    private Tensor[] grads;
     private Map<String, Tensor> extras;
+
+    /** Reusable arrays by length (a call reuses them: the steady state allocates nothing). */
+    private final Tensor[][] argsBuf = new Tensor[9][];
+    private final Tensor[][] gradsBuf = new Tensor[9][];
+    private final Tensor[][] operandsBuf = new Tensor[9][];
+    private final Tensor[][] operandGradsBuf = new Tensor[9][];
+    private final long[][] shapeBuf = new long[9][];
+
+    private static final long[] SCALAR = new long[0];
+
+    Call() {}
 
     Call(Loss loss, Ops ops, Workspace ws, Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads,
          boolean backward, boolean allocateGrads) {
+        reset(loss, ops, ws, args, gradOutput, out, grads, backward, allocateGrads);
+    }
+
+    /** Prepares this (reused) call for a new invocation. */
+    Call reset(Loss loss, Ops ops, Workspace ws, Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads,
+               boolean backward, boolean allocateGrads) {
         this.loss = loss;
         this.ops = ops;
         this.ws = ws;
         this.callerArgs = args;
-        this.args = args.clone();
+        this.args = buffer(argsBuf, args.length, false);
+        System.arraycopy(args, 0, this.args, 0, args.length);
         this.gradOutput = gradOutput;
         this.outProvided = out;
         this.gradsProvided = grads;
         this.backward = backward;
         this.allocateGrads = allocateGrads;
-        this.grads = new Tensor[args.length];
+        this.grads = buffer(gradsBuf, args.length, true);
+        this.out = null;
+        this.extras = null;
+        return this;
+    }
+
+    /** Drops every reference to caller tensors (a pooled call must not keep them alive). */
+    void clear() {
+        loss = null;
+        ops = null;
+        callerArgs = null;
+        gradOutput = null;
+        outProvided = null;
+        gradsProvided = null;
+        out = null;
+        extras = null;
+        if (args != null) java.util.Arrays.fill(args, null);
+        if (grads != null) java.util.Arrays.fill(grads, null);
+        for (Tensor[] t : operandsBuf) if (t != null) java.util.Arrays.fill(t, null);
+        for (Tensor[] t : operandGradsBuf) if (t != null) java.util.Arrays.fill(t, null);
+    }
+
+    private static Tensor[] buffer(Tensor[][] pool, int n, boolean clear) {
+        if (n >= pool.length) return new Tensor[n];
+        Tensor[] t = pool[n];
+        if (t == null) {
+            t = pool[n] = new Tensor[n];
+        } else if (clear) {
+            java.util.Arrays.fill(t, null);
+        }
+        return t;
+    }
+
+    /** A reusable operand array of length {@code n} (contents undefined), for a kernel call. */
+    Tensor[] operandArray(int n) {
+        return buffer(operandsBuf, n, false);
+    }
+
+    /** A reusable, cleared array of length {@code n} for a kernel's gradient tensors. */
+    Tensor[] operandGradArray(int n) {
+        return buffer(operandGradsBuf, n, true);
+    }
+
+    /** The shape of {@code t} in a reusable array (read-only; valid until the next call of this method). */
+    long[] shapeOf(Tensor t) {
+        int r = t.dim();
+        if (r == 0) return SCALAR;
+        long[] s = r < shapeBuf.length ? shapeBuf[r] : new long[r];
+        if (s == null) s = shapeBuf[r] = new long[r];
+        for (int d = 0; d < r; d++) s[d] = t.size(d);
+        return s;
     }
 
     Reduction reduction() {
@@ -64,7 +132,7 @@ final class Call {
     /** The output tensor: the caller's (checked) or a new one. Call once, after validating the arguments. */
     Tensor output(DType dtype, long... shape) {
         if (outProvided != null) {
-            Check.output("out", outProvided, dtype, shape);
+            if (!usable(outProvided) || !hasShape(outProvided, dtype, shape)) Check.output("out", outProvided, dtype, shape);
             out = outProvided;
         } else {
             out = Tensor.zeros(dtype, shape);
@@ -74,7 +142,16 @@ final class Call {
 
     /** Sets a scalar output. */
     void outputScalar(DType dtype, double value) {
-        output(dtype).setDouble(0, value);
+        output(dtype, SCALAR).setDouble(0, value);
+    }
+
+    /** True if {@code t} is present with exactly this dtype and shape (checked without copying its shape). */
+    static boolean hasShape(Tensor t, DType dtype, long[] shape) {
+        if (t == null || t.dtype() != dtype || t.dim() != shape.length) return false;
+        for (int d = 0; d < shape.length; d++) {
+            if (t.size(d) != shape[d]) return false;
+        }
+        return true;
     }
 
     /** True if the gradient of argument {@code i} is to be computed. */
@@ -97,12 +174,28 @@ final class Call {
         if (grads[i] != null) return grads[i];
         Tensor a = callerArgs[i];
         if (gradsProvided != null && gradsProvided[i] != null) {
-            Check.output("grads[" + i + "] (gradient of " + argName(i) + ")", gradsProvided[i], a.dtype(), a.shape());
+            if (!usable(gradsProvided[i]) || !sameLayout(gradsProvided[i], a)) {
+                Check.present("grads[" + i + "] (gradient of " + argName(i) + ")", gradsProvided[i]);
+                Check.output("grads[" + i + "] (gradient of " + argName(i) + ")", gradsProvided[i], a.dtype(), a.shape());
+            }
             grads[i] = gradsProvided[i];
         } else {
             grads[i] = Tensor.zeros(a.dtype(), a.shape());
         }
         return grads[i];
+    }
+
+    /** What {@link Check#present} accepts, without building a name (it throws with one where this is false). */
+    private static boolean usable(Tensor t) {
+        return t != null && t.isAlive() && t.segment().isAccessibleBy(Thread.currentThread()) && t.device().isCpu();
+    }
+
+    private static boolean sameLayout(Tensor t, Tensor a) {
+        if (t == null || t.dtype() != a.dtype() || t.dim() != a.dim()) return false;
+        for (int d = 0; d < a.dim(); d++) {
+            if (t.size(d) != a.size(d)) return false;
+        }
+        return true;
     }
 
     /** The gradients array for a kernel: {@code grad(i)} where wanted, else null. */

@@ -125,6 +125,7 @@ public final class GaussianNLLLoss extends PointwiseLoss {
                         + " at position " + i + " of var " + Check.shape(var));
             }
         }
+        if (sameShape(input, var)) return;
         long[] in = input.shape();
         long[] vs = var.shape();
         if (Arrays.equals(in, vs)) return;

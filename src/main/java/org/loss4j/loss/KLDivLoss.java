@@ -109,6 +109,11 @@ public final class KLDivLoss extends PointwiseLoss {
         static final Divergence INSTANCE = new Divergence();
 
         @Override
+        public Kind kind() {
+            return Kind.KL_DIV;
+        }
+
+        @Override
         public String name() {
             return "kl_div";
         }

@@ -6,6 +6,7 @@ import org.loss4j.Backend;
 import org.loss4j.Backends;
 import org.loss4j.Reduction;
 import org.loss4j.Tensor;
+import org.loss4j.internal.Config;
 import org.loss4j.internal.ops.BackendRegistry;
 import org.loss4j.internal.ops.Ops;
 import org.loss4j.internal.workspace.Workspace;
@@ -152,8 +153,43 @@ public abstract class Loss {
                 }
             }
         }
-        return BackendRegistry.ops(dev.isCpu() ? Backends.defaultBackend() : BackendRegistry.defaultFor(dev));
+        if (dev.isCpu()) {
+            // the default CPU backend, cached while the loss4j.backend property is unchanged (the environment is fixed)
+            DefaultCpu d = defaultCpu;
+            String p = System.getProperty(Config.BACKEND.property());
+            if (d == null || !java.util.Objects.equals(d.property, p)) {
+                d = new DefaultCpu(p, BackendRegistry.ops(Backends.defaultBackend()));
+                defaultCpu = d;
+            }
+            return d.ops;
+        }
+        return BackendRegistry.ops(BackendRegistry.defaultFor(dev));
     }
+
+    private record DefaultCpu(String property, Ops ops) {}
+
+    private static volatile DefaultCpu defaultCpu;
+
+    /** Per-thread reusable calls, one per nesting level (a loss may run another inside its compute). */
+    private static final class CallStack {
+        Call[] calls = new Call[4];
+        int depth;
+
+        Call acquire() {
+            if (depth == calls.length) calls = java.util.Arrays.copyOf(calls, depth * 2);
+            Call c = calls[depth];
+            if (c == null) c = calls[depth] = new Call();
+            depth++;
+            return c;
+        }
+
+        void release(Call c) {
+            c.clear();
+            depth--;
+        }
+    }
+
+    private static final ThreadLocal<CallStack> CALLS = ThreadLocal.withInitial(CallStack::new);
 
     private LossResult run(Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads, boolean backward, boolean allocateGrads) {
         List<String> names = argumentNames();
@@ -164,11 +200,15 @@ public abstract class Loss {
         Ops ops = resolve(args);
         Workspace ws = Workspace.current();
         long mark = ws.mark();
+        CallStack stack = CALLS.get();
+        Call call = stack.acquire();
         try {
-            Call call = new Call(this, ops, ws, args, gradOutput, out, grads, backward, allocateGrads);
+            call.reset(this, ops, ws, args, gradOutput, out, grads, backward, allocateGrads);
             compute(call);
-            return call.result();
+            // the Into calls return nothing: no result object on the allocation-free path
+            return allocateGrads || (!backward && out == null) ? call.result() : null;
         } finally {
+            stack.release(call);
             ws.release(mark);
         }
     }

@@ -47,25 +47,82 @@ abstract class PointwiseLoss extends Loss {
      */
     void validate(Call call) {}
 
-    /** The output shape; default: NumPy broadcast of the argument operands (option operands must broadcast into it). */
+    /**
+     * The output shape; default: NumPy broadcast of the argument operands (option operands must broadcast into it).
+     * The returned array is read-only (it may be the call's reusable buffer).
+     */
     long[] outputShape(Call call, int[] ops) {
+        // common case first: every argument operand has one shape (no array is built)
+        Tensor first = null;
+        boolean same = true;
+        for (int op : ops) {
+            if (op == OPTION) continue;
+            Tensor t = call.args[op];
+            if (first == null) {
+                first = t;
+            } else if (!sameShape(first, t)) {
+                same = false;
+                break;
+            }
+        }
+        if (same) return call.shapeOf(first);
         long[] shape = null;
-        String first = null;
+        String firstName = null;
         for (int op : ops) {
             if (op == OPTION) continue;
             if (shape == null) {
                 shape = call.args[op].shape();
-                first = call.argName(op);
+                firstName = call.argName(op);
             } else {
-                shape = Check.broadcast(first, shape, call.argName(op), call.args[op].shape());
+                shape = Check.broadcast(firstName, shape, call.argName(op), call.args[op].shape());
             }
         }
         return shape;
     }
 
+    /** Identical shapes, compared without copying them. */
+    static boolean sameShape(Tensor a, Tensor b) {
+        if (a.dim() != b.dim()) return false;
+        for (int d = 0; d < a.dim(); d++) {
+            if (a.size(d) != b.size(d)) return false;
+        }
+        return true;
+    }
+
+    /** True if {@code t} broadcasts into {@code into}'s shape without enlarging it, checked without arrays. */
+    static boolean broadcastsInto(Tensor t, Tensor into) {
+        int r = t.dim();
+        int R = into.dim();
+        if (r > R) return false;
+        for (int d = 0; d < r; d++) {
+            long s = t.size(d);
+            if (s != 1 && s != into.size(R - r + d)) return false;
+        }
+        return true;
+    }
+
+    /** True if {@code t}'s shape broadcasts into {@code shape} (NumPy rules, right-aligned), checked without arrays. */
+    private static boolean broadcastsInto(Tensor t, long[] shape) {
+        int r = t.dim();
+        if (r > shape.length) return false;
+        for (int d = 0; d < r; d++) {
+            long s = t.size(d);
+            if (s != 1 && s != shape[shape.length - r + d]) return false;
+        }
+        return true;
+    }
+
+    private int[] operandsCache;
+
+    private int[] cachedOperands() {
+        int[] o = operandsCache;
+        if (o == null) operandsCache = o = operands();
+        return o;
+    }
+
     @Override
     final void compute(Call call) {
-        int[] ops = operands();
+        int[] ops = cachedOperands();
         Tensor first = null;
         String firstName = null;
         for (int op : ops) {
@@ -81,13 +138,13 @@ abstract class PointwiseLoss extends Loss {
         validate(call);
         long[] shape = outputShape(call, ops);
         DType dt = first.dtype();
-        Tensor[] operands = new Tensor[ops.length];
-        Tensor[] grads = call.backward ? new Tensor[ops.length] : null;
+        Tensor[] operands = call.operandArray(ops.length);
+        Tensor[] grads = call.backward ? call.operandGradArray(ops.length) : null;
         for (int k = 0; k < ops.length; k++) {
             if (ops[k] == OPTION) {
                 operands[k] = optionOperand(call, k);
-                Check.sameDtype(firstName, first, "option operand " + k, operands[k]);
-                Check.broadcast("output", shape, "option operand " + k, operands[k].shape());
+                if (operands[k].dtype() != dt) Check.sameDtype(firstName, first, "option operand " + k, operands[k]);
+                if (!broadcastsInto(operands[k], shape)) Check.broadcast("output", shape, "option operand " + k, operands[k].shape());
             } else {
                 operands[k] = call.args[ops[k]];
                 if (grads != null && call.wantsGrad(ops[k])) grads[k] = call.grad(ops[k]);

@@ -97,6 +97,7 @@ public final class SoftMarginLoss extends PointwiseLoss {
     void validate(Call call) {
         Tensor input = call.args[0];
         Tensor target = call.args[1];
+        if (broadcastsInto(target, input)) return;
         long[] shape = Check.broadcast("input", input.shape(), "target", target.shape());
         if (!Arrays.equals(shape, input.shape())) {
             throw new IllegalArgumentException("target of shape " + Check.shape(target) + " must broadcast to input's shape "

@@ -40,7 +40,9 @@ public final class JavaBackend implements Ops {
 
     @Override
     public String description() {
-        return "pure Java reference (Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " processors)";
+        return "pure Java reference (Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " processors;"
+                + " float32 kernels: " + org.loss4j.internal.java.vector.Vectorization.description() + "; "
+                + Parallel.describe() + ")";
     }
 
     @Override

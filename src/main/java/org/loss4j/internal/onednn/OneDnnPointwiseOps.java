@@ -256,7 +256,7 @@ final class OneDnnPointwiseOps implements PointwiseOps {
                 case HUBER -> moderate(p) ? new HuberError(p) : null;
                 case RANKING_HINGE -> Float.isFinite(p) ? new RankingHinge(p) : null;
                 case EMBEDDING_HINGE -> Float.isFinite(p) ? new EmbeddingHinge(p) : null;
-                case OTHER -> null;
+                case LOGITS_BCE, KL_DIV, OTHER -> null;
             };
         }
 

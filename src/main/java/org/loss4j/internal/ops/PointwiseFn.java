@@ -26,6 +26,10 @@ public interface PointwiseFn {
         RANKING_HINGE,
         /** HingeEmbeddingLoss's term, parameter margin. */
         EMBEDDING_HINGE,
+        /** BCEWithLogitsLoss's term without weight or pos_weight: {@code (1 - b) a - log(sigmoid(a))}. */
+        LOGITS_BCE,
+        /** KLDivLoss's term without log_target: {@code xlogy(b, b) - b a}. */
+        KL_DIV,
         /** Any other term. */
         OTHER
     }

@@ -23,7 +23,17 @@ public final class Workspace {
     private int block = -1;
     private long offset;
 
+    private final double[] scratch4 = new double[4];
+
     private Workspace() {}
+
+    /**
+     * Four doubles of per-thread scratch for a kernel's innermost use (e.g. a term's partial derivatives); shared by
+     * every call on this thread, so a kernel must not hold it across a call into another kernel.
+     */
+    public double[] scratch4() {
+        return scratch4;
+    }
 
     /** The calling thread's workspace. */
     public static Workspace current() {

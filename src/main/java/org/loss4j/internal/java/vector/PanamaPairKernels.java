@@ -1,0 +1,284 @@
+package org.loss4j.internal.java.vector;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link PairKernels} on {@code jdk.incubator.vector}. Loaded only by {@link Vectorization}, reflectively, after it
+ * checked that the module is present: nothing else may refer to this class. Values are computed in float lanes
+ * (exactly the scalar float arithmetic), converted to double lanes and summed there; gradients are computed in
+ * double lanes and rounded to float, as the scalar kernels do. Tails run the scalar kernels.
+ */
+final class PanamaPairKernels implements PairKernels {
+
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    /** As many float lanes as double lanes: one float vector converts to one double vector. */
+    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, VectorShape.forBitSize(DS.length() * Float.SIZE));
+    private static final int L = FS.length();
+    private static final ByteOrder BO = ByteOrder.nativeOrder();
+
+    private PanamaPairKernels() {}
+
+    /** The preferred vector size in bits (the start-up check needs at least 256). */
+    static int preferredBits() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    }
+
+    static PairKernels create() {
+        return new PanamaPairKernels();
+    }
+
+    @Override
+    public String description() {
+        return "panama-vector " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit (" + L + " lanes, double accumulation)";
+    }
+
+    @Override
+    public double run(int kind, double param, MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb,
+                      double g, long from, long to) {
+        long upper = from + (to - from) / L * L;
+        boolean grads = ga != null || gb != null;
+        double s;
+        switch (kind) {
+            case SQUARED -> s = grads ? squaredGrad(a, b, ga, gb, g, from, upper) : squared(a, b, from, upper);
+            case ABSOLUTE -> s = grads ? absoluteGrad(a, b, ga, gb, g, from, upper) : absolute(a, b, from, upper);
+            case SMOOTH_L1 -> s = grads ? smoothL1Grad(param, a, b, ga, gb, g, from, upper) : smoothL1(param, a, b, from, upper);
+            case HUBER -> s = grads ? huberGrad(param, a, b, ga, gb, g, from, upper) : huber(param, a, b, from, upper);
+            case LOGITS_BCE -> s = logitsBce(a, b, ga, gb, g, from, upper);
+            case KL_DIV -> s = klDiv(a, b, ga, gb, g, from, upper);
+            default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
+        }
+        return s + ScalarPairKernels.INSTANCE.run(kind, param, a, b, ga, gb, g, upper, to);
+    }
+
+    private static FloatVector load(MemorySegment m, long i) {
+        return FloatVector.fromMemorySegment(FS, m, i * Float.BYTES, BO);
+    }
+
+    private static DoubleVector wide(FloatVector v) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0);
+    }
+
+    private static FloatVector narrow(DoubleVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.D2F, FS, 0);
+    }
+
+    private static void store(FloatVector t, MemorySegment ga, MemorySegment gb, long i) {
+        if (ga != null) t.intoMemorySegment(ga, i * Float.BYTES, BO);
+        if (gb != null) t.neg().intoMemorySegment(gb, i * Float.BYTES, BO);
+    }
+
+    // ------------------------------------------------------------------ squared error
+
+    private static double squared(MemorySegment a, MemorySegment b, long from, long upper) {
+        DoubleVector acc0 = DoubleVector.zero(DS);
+        DoubleVector acc1 = DoubleVector.zero(DS);
+        long i = from;
+        for (; i + L < upper; i += 2L * L) {
+            FloatVector d0 = load(a, i).sub(load(b, i));
+            FloatVector d1 = load(a, i + L).sub(load(b, i + L));
+            acc0 = acc0.add(wide(d0.mul(d0)));
+            acc1 = acc1.add(wide(d1.mul(d1)));
+        }
+        for (; i < upper; i += L) {
+            FloatVector d0 = load(a, i).sub(load(b, i));
+            acc0 = acc0.add(wide(d0.mul(d0)));
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static double squaredGrad(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
+                                      long from, long upper) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        DoubleVector g2 = DoubleVector.broadcast(DS, 2 * g);
+        for (long i = from; i < upper; i += L) {
+            FloatVector x = load(a, i);
+            FloatVector y = load(b, i);
+            FloatVector d = x.sub(y);
+            acc = acc.add(wide(d.mul(d)));
+            store(narrow(wide(x).sub(wide(y)).mul(g2)), ga, gb, i);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ------------------------------------------------------------------ absolute error
+
+    private static double absolute(MemorySegment a, MemorySegment b, long from, long upper) {
+        DoubleVector acc0 = DoubleVector.zero(DS);
+        DoubleVector acc1 = DoubleVector.zero(DS);
+        long i = from;
+        for (; i + L < upper; i += 2L * L) {
+            acc0 = acc0.add(wide(load(a, i).sub(load(b, i)).abs()));
+            acc1 = acc1.add(wide(load(a, i + L).sub(load(b, i + L)).abs()));
+        }
+        for (; i < upper; i += L) {
+            acc0 = acc0.add(wide(load(a, i).sub(load(b, i)).abs()));
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static double absoluteGrad(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
+                                       long from, long upper) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        float gf = (float) g;
+        FloatVector zero = FloatVector.zero(FS);
+        FloatVector one = FloatVector.broadcast(FS, 1f);
+        FloatVector minusOne = FloatVector.broadcast(FS, -1f);
+        for (long i = from; i < upper; i += L) {
+            FloatVector d = load(a, i).sub(load(b, i));
+            acc = acc.add(wide(d.abs()));
+            FloatVector sign = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f));
+            store(sign.mul(gf), ga, gb, i);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ------------------------------------------------------------------ smooth L1
+
+    private static FloatVector smoothL1Value(FloatVector d, float betaF, float halfBeta) {
+        FloatVector z = d.abs();
+        FloatVector small = z.mul(0.5f).mul(z).div(betaF);
+        FloatVector large = z.sub(halfBeta);
+        return large.blend(small, z.compare(VectorOperators.LT, betaF));
+    }
+
+    private static double smoothL1(double beta, MemorySegment a, MemorySegment b, long from, long upper) {
+        float betaF = (float) beta;
+        float halfBeta = 0.5f * betaF;
+        DoubleVector acc0 = DoubleVector.zero(DS);
+        DoubleVector acc1 = DoubleVector.zero(DS);
+        long i = from;
+        for (; i + L < upper; i += 2L * L) {
+            acc0 = acc0.add(wide(smoothL1Value(load(a, i).sub(load(b, i)), betaF, halfBeta)));
+            acc1 = acc1.add(wide(smoothL1Value(load(a, i + L).sub(load(b, i + L)), betaF, halfBeta)));
+        }
+        for (; i < upper; i += L) {
+            acc0 = acc0.add(wide(smoothL1Value(load(a, i).sub(load(b, i)), betaF, halfBeta)));
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static double smoothL1Grad(double beta, MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb,
+                                       double g, long from, long upper) {
+        float betaF = (float) beta;
+        float halfBeta = 0.5f * betaF;
+        double betaD = betaF;
+        DoubleVector acc = DoubleVector.zero(DS);
+        DoubleVector plus = DoubleVector.broadcast(DS, g);
+        DoubleVector minus = DoubleVector.broadcast(DS, -g);
+        for (long i = from; i < upper; i += L) {
+            FloatVector d = load(a, i).sub(load(b, i));
+            acc = acc.add(wide(smoothL1Value(d, betaF, halfBeta)));
+            DoubleVector x = wide(d);
+            DoubleVector t = x.mul(g).div(betaD)
+                    .blend(plus, x.compare(VectorOperators.GE, betaD))
+                    .blend(minus, x.compare(VectorOperators.LE, -betaD));
+            store(narrow(t), ga, gb, i);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ------------------------------------------------------------------ Huber
+
+    private static FloatVector huberValue(FloatVector d, float deltaF, float halfDelta) {
+        FloatVector z = d.abs();
+        FloatVector small = z.mul(0.5f).mul(z);
+        FloatVector large = z.sub(halfDelta).mul(deltaF);
+        return large.blend(small, z.compare(VectorOperators.LT, deltaF));
+    }
+
+    private static double huber(double delta, MemorySegment a, MemorySegment b, long from, long upper) {
+        float deltaF = (float) delta;
+        float halfDelta = 0.5f * deltaF;
+        DoubleVector acc0 = DoubleVector.zero(DS);
+        DoubleVector acc1 = DoubleVector.zero(DS);
+        long i = from;
+        for (; i + L < upper; i += 2L * L) {
+            acc0 = acc0.add(wide(huberValue(load(a, i).sub(load(b, i)), deltaF, halfDelta)));
+            acc1 = acc1.add(wide(huberValue(load(a, i + L).sub(load(b, i + L)), deltaF, halfDelta)));
+        }
+        for (; i < upper; i += L) {
+            acc0 = acc0.add(wide(huberValue(load(a, i).sub(load(b, i)), deltaF, halfDelta)));
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static double huberGrad(double delta, MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb,
+                                    double g, long from, long upper) {
+        float deltaF = (float) delta;
+        float halfDelta = 0.5f * deltaF;
+        double deltaD = deltaF;
+        DoubleVector acc = DoubleVector.zero(DS);
+        DoubleVector plus = DoubleVector.broadcast(DS, deltaD * g);
+        DoubleVector minus = DoubleVector.broadcast(DS, -(deltaD * g));
+        for (long i = from; i < upper; i += L) {
+            FloatVector d = load(a, i).sub(load(b, i));
+            acc = acc.add(wide(huberValue(d, deltaF, halfDelta)));
+            DoubleVector x = wide(d);
+            VectorMask<Double> hi = x.compare(VectorOperators.GE, deltaD);
+            DoubleVector t = x.mul(g).blend(plus, hi).blend(minus, x.compare(VectorOperators.LE, -deltaD));
+            store(narrow(t), ga, gb, i);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ------------------------------------------------------------------ binary cross-entropy with logits
+
+    private static double logitsBce(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
+                                    long from, long upper) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        for (long i = from; i < upper; i += L) {
+            FloatVector x = load(a, i);
+            FloatVector y = load(b, i);
+            FloatVector l = x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
+            FloatVector ls = x.min(0f).sub(l);
+            acc = acc.add(wide(y.neg().add(1f).mul(x).sub(ls)));
+            if (ga != null || gb != null) {
+                DoubleVector xd = wide(x);
+                if (ga != null) {
+                    // sigmoid as the scalar kernel: 1 / (1 + exp(-x)) for x >= 0, else e / (1 + e) with e = exp(x)
+                    // (one exp: exp(-x) for x >= 0 and exp(x) for x < 0 are both exp(-|x|))
+                    DoubleVector e = xd.abs().neg().lanewise(VectorOperators.EXP);
+                    DoubleVector d = e.add(one);
+                    DoubleVector s = e.div(d).blend(one.div(d), xd.compare(VectorOperators.GE, 0.0));
+                    narrow(s.sub(wide(y)).mul(g)).intoMemorySegment(ga, i * Float.BYTES, BO);
+                }
+                if (gb != null) narrow(xd.neg().mul(g)).intoMemorySegment(gb, i * Float.BYTES, BO);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ------------------------------------------------------------------ KL divergence
+
+    private static double klDiv(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
+                                long from, long upper) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        FloatVector zero = FloatVector.zero(FS);
+        DoubleVector zeroD = DoubleVector.zero(DS);
+        DoubleVector gv = DoubleVector.broadcast(DS, g);
+        for (long i = from; i < upper; i += L) {
+            FloatVector x = load(a, i);
+            FloatVector y = load(b, i);
+            FloatVector xl = y.mul(y.lanewise(VectorOperators.LOG)).blend(zero, y.compare(VectorOperators.EQ, 0f));
+            acc = acc.add(wide(xl.sub(y.mul(x))));
+            if (ga != null || gb != null) {
+                DoubleVector yd = wide(y);
+                if (ga != null) narrow(yd.neg().mul(g)).intoMemorySegment(ga, i * Float.BYTES, BO);
+                if (gb != null) {
+                    DoubleVector logB = yd.lanewise(VectorOperators.LOG).blend(zeroD, yd.compare(VectorOperators.EQ, 0.0));
+                    DoubleVector t = gv.mul(logB).add(gv.mul(yd).div(yd)).sub(gv.mul(wide(x)));
+                    narrow(t).intoMemorySegment(gb, i * Float.BYTES, BO);
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}
