@@ -50,7 +50,14 @@ public enum Config {
      * Java kernels, which win there (a primitive execution costs a few microseconds: measured 8 us vs 1.5 us for MSE
      * forward+backward over 13 elements). The test suite sets 0 so that every native path is exercised.
      */
-    ONEDNN_MIN_ELEMENTS("loss4j.onednn.minElements", "16384");
+    ONEDNN_MIN_ELEMENTS("loss4j.onednn.minElements", "16384"),
+    /**
+     * Leak-tracking debug mode: record where (thread and stack trace) every native object loss4j allocates is made
+     * (oneDNN engine, primitives, streams, memory objects, scratchpads), and report the ones still alive when their
+     * owner closes ({@code org.loss4j.internal.nativelib.NativeLeaks}); at JVM exit the oneDNN runtime is closed and
+     * leaks are printed to stderr. {@code true}/{@code false}; off by default (it costs a stack trace per allocation).
+     */
+    LEAKS("loss4j.leaks", "false");
 
     private final String property;
     private final String defaultValue;

@@ -282,7 +282,7 @@ final class FuzzRunner {
     /** {@code a} against the reference: forward, forward = fused loss, every gradient, extras, the into styles. */
     static String compare(FuzzCase c, String what, Attempt ref, Attempt a) {
         if (a.intoMismatch() != null) return a.backend().name() + ": " + a.intoMismatch();
-        if (MATMUL_LOSSES.contains(c.loss()) && !a.backend().name().equals("java")) {
+        if (MATMUL_LOSSES.contains(c.loss) && !a.backend().name().equals("java")) {
             NORMWISE.set(Boolean.TRUE);
             try {
                 return compareElements(c, what, ref, a);
