@@ -175,6 +175,20 @@ public final class Reliability {
 
     /** NMT's total committed KiB ({@code -XX:NativeMemoryTracking=summary}), through the DiagnosticCommand MBean; -1 if off. */
     static long nmtCommittedKiB() {
+        Matcher m = Pattern.compile("Total: reserved=(\\d+)KB, committed=(\\d+)KB").matcher(nmtSummary());
+        return m.find() ? Long.parseLong(m.group(2)) : -1;
+    }
+
+    /** NMT committed KiB per category (Java Heap, Class, Thread, Code, GC, Other, ...); empty if NMT is off. */
+    static Map<String, Long> nmtCategories() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("-\\s+(\\S[^(]*?) \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)").matcher(nmtSummary());
+        while (m.find()) out.put(m.group(1), Long.parseLong(m.group(3)));
+        return out;
+    }
+
+    /** The {@code VM.native_memory summary} text, or "" if NMT is off. */
+    static String nmtSummary() {
         try {
             // java.management by reflection: the test sources compile in the module org.loss4j, which does not read it
             Object server = Class.forName("java.lang.management.ManagementFactory").getMethod("getPlatformMBeanServer").invoke(null);
@@ -184,10 +198,9 @@ public final class Reliability {
                     .getMethod("invoke", objectName, String.class, Object[].class, String[].class)
                     .invoke(server, name, "vmNativeMemory", new Object[] {new String[] {"summary"}},
                             new String[] {String[].class.getName()});
-            Matcher m = Pattern.compile("Total: reserved=(\\d+)KB, committed=(\\d+)KB").matcher(s);
-            return m.find() ? Long.parseLong(m.group(2)) : -1;
+            return s == null ? "" : s;
         } catch (Exception e) {
-            return -1;
+            return "";
         }
     }
 
@@ -200,8 +213,8 @@ public final class Reliability {
         return new long[] {rssKiB(), nmtCommittedKiB()};
     }
 
-    /** Result of a soak run: memory at start, after warm-up, at the end, in KiB. */
-    record SoakResult(long calls, long warmup, long[] start, long[] warm, long[] end, double seconds) {
+    /** Result of a soak run: memory at start, after warm-up, at the end, in KiB; NMT categories that moved after warm-up. */
+    record SoakResult(long calls, long warmup, long[] start, long[] warm, long[] end, String moved, double seconds) {
         double growth(int i) {
             return warm[i] <= 0 ? 0 : (end[i] - warm[i]) * 100.0 / warm[i];
         }
@@ -209,30 +222,46 @@ public final class Reliability {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "soak: %d calls (warm-up %d) in %.0f s; VmRSS start %d KiB, after warm-up"
-                    + " %d KiB, end %d KiB (%+.2f%%); NMT committed start %d KiB, after warm-up %d KiB, end %d KiB (%+.2f%%)",
-                    calls, warmup, seconds, start[0], warm[0], end[0], growth(0), start[1], warm[1], end[1], growth(1));
+                    + " %d KiB, end %d KiB (%+.2f%%); NMT committed start %d KiB, after warm-up %d KiB, end %d KiB (%+.2f%%)%s",
+                    calls, warmup, seconds, start[0], warm[0], end[0], growth(0), start[1], warm[1], end[1], growth(1),
+                    moved.isEmpty() ? "" : "; NMT after warm-up: " + moved);
         }
     }
 
     /**
      * {@code calls} calls cycling over every loss, backend, dtype, reduction and a few sizes (every call checked
-     * against the reference), measuring memory at start (before the first call), after a warm-up of a tenth of the
-     * calls (at least two passes over the pool) and at the end.
+     * against the reference), measuring memory at start (before the first call), after the warm-up
+     * ({@code warmupFraction} of the calls) and at the end, with a progress line at every tenth.
      */
-    static SoakResult soak(long calls, long[] sizes) throws Exception {
+    static SoakResult soak(long calls, long[] sizes, double warmupFraction) throws Exception {
         long t0 = System.nanoTime();
         long[] start = settleAndMeasure();
         List<Item> pool = pool(sizes, 23);
-        long warmup = Math.max(calls / 10, Math.min(calls, 2L * pool.size() * 3));
+        long warmup = (long) (calls * warmupFraction);
         SplittableRandom r = new SplittableRandom(5);
         long[] warm = null;
+        Map<String, Long> warmCats = Map.of();
+        long step = Math.max(1, calls / 10);
         for (long i = 0; i < calls; i++) {
-            if (i == warmup) warm = settleAndMeasure();
+            if (i == warmup) {
+                warm = settleAndMeasure();
+                warmCats = nmtCategories();
+            }
+            if (i > 0 && i % step == 0) {
+                long[] m = i == warmup ? warm : settleAndMeasure();
+                System.out.printf(Locale.ROOT, "soak progress: %d calls, %.0f s, VmRSS %d KiB, NMT committed %d KiB%n",
+                        i, (System.nanoTime() - t0) / 1e9, m[0], m[1]);
+            }
             callAndCheck(pool.get((int) (i % pool.size())), r.nextInt(3));
         }
         if (warm == null) warm = settleAndMeasure();
         long[] end = settleAndMeasure();
-        return new SoakResult(calls, warmup, start, warm, end, (System.nanoTime() - t0) / 1e9);
+        StringBuilder moved = new StringBuilder();
+        for (var e : nmtCategories().entrySet()) {
+            long d = e.getValue() - warmCats.getOrDefault(e.getKey(), 0L);
+            if (Math.abs(d) >= 512) moved.append(moved.isEmpty() ? "" : ", ").append(e.getKey()).append(String.format(Locale.ROOT, " %+d KiB", d));
+        }
+        return new SoakResult(calls, warmup, start, warm, end, moved.toString(), (System.nanoTime() - t0) / 1e9);
     }
 
     // ------------------------------------------------------------------ leaks and faults
@@ -365,7 +394,8 @@ public final class Reliability {
                 case "stress" -> System.out.println(stress(Integer.parseInt(a[1]), Long.parseLong(a[2]),
                         sizes(a.length > 3 ? a[3] : "1,7,13,64,300")));
                 case "soak" -> {
-                    SoakResult r = soak(Long.parseLong(a[1]), sizes(a.length > 2 ? a[2] : "1,13,256"));
+                    SoakResult r = soak(Long.parseLong(a[1]), sizes(a.length > 2 ? a[2] : "1,13,256"),
+                            Double.parseDouble(System.getProperty("loss4j.soak.warmup", "0.1")));
                     System.out.println(r);
                     if (r.growth(0) >= 5 || r.growth(1) >= 5) throw new AssertionError("memory grew 5% or more after warm-up");
                 }

@@ -25,9 +25,9 @@ import org.loss4j.internal.onednn.OneDnnRuntime;
  */
 class ReliabilityTest {
 
-    /** Calls per thread here; {@code -Dloss4j.stress.calls=100000} for the full run. */
-    static final long STRESS_CALLS = Long.getLong("loss4j.stress.calls", 1500);
-    static final long SOAK_CALLS = Long.getLong("loss4j.soak.calls", 200_000);
+    /** Calls per thread here; {@code -Dloss4j.stress.calls=100000} for the full run (or {@link Reliability#main}). */
+    static final long STRESS_CALLS = Long.getLong("loss4j.stress.calls", 3000);
+    static final long SOAK_CALLS = Long.getLong("loss4j.soak.calls", 100_000);
 
     @Test
     void eightThreadsSharingLossesAndBackendsGetTheSingleThreadedResultsBitForBit() throws Exception {
@@ -46,7 +46,9 @@ class ReliabilityTest {
 
     @Test
     void soakMemoryGrowthAfterWarmUpUnderFivePercent() throws Exception {
-        String out = fork(List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:NativeMemoryTracking=summary"),
+        // warm-up: the first 30% (the JIT's code and compiler arenas settle over the first ~15,000 calls)
+        String out = fork(List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:NativeMemoryTracking=summary",
+                        "-Dloss4j.soak.warmup=" + System.getProperty("loss4j.soak.warmup", "0.3")),
                 "soak", Long.toString(SOAK_CALLS));
         assertTrue(out.contains("soak: " + SOAK_CALLS + " calls"), out);
     }
@@ -132,10 +134,17 @@ class ReliabilityTest {
         cmd.add(Reliability.class.getName());
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] bytes = p.getInputStream().readAllBytes(); // until the child exits (or is killed below)
-        boolean done = p.waitFor(5, TimeUnit.MINUTES);
+        p.getOutputStream().close();
+        java.util.concurrent.CompletableFuture<byte[]> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getInputStream().readAllBytes();
+            } catch (IOException e) {
+                return e.toString().getBytes(StandardCharsets.UTF_8);
+            }
+        });
+        boolean done = p.waitFor(5 + SOAK_CALLS / 60_000, TimeUnit.MINUTES); // a long soak (1,000 calls/s) gets its time
         if (!done) p.destroyForcibly();
-        String out = new String(bytes, StandardCharsets.UTF_8);
+        String out = new String(read.get(1, TimeUnit.MINUTES), StandardCharsets.UTF_8);
         System.out.println("--- forked " + String.join(" ", args) + " (exit " + (done ? p.exitValue() : "timeout") + ")\n" + out);
         assertTrue(done && p.exitValue() == 0 && out.contains("RESULT: OK"),
                 "forked JVM " + args[0] + " exited " + (done ? p.exitValue() : "by timeout") + " (a crash shows as 134 or"

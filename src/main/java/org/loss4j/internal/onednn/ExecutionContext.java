@@ -21,8 +21,11 @@ import org.loss4j.internal.onednn.dnnl.dnnl_exec_arg_t;
  *
  * <p>Lifetime: the context is reachable from its thread's {@link ThreadLocal} map only, so while the thread lives the
  * {@link java.lang.ref.Cleaner} cannot run; when the thread ends (its thread locals are dropped) the Cleaner destroys
- * the stream and the memory objects exactly once, on the Cleaner's thread. Every method other than {@link #current()}
- * must be called by the owning thread (they are, through {@code current()}).
+ * the stream, the memory objects and the scratchpads exactly once, on the Cleaner's thread; or the runtime's close
+ * ({@link OneDnnRuntime#shutdown()}) destroys them first, after waiting for the thread's execution in progress (each
+ * execution publishes a volatile "running" flag, then reads the closed flag; the close sets the closed flag, then waits
+ * for the flag to drop), and every later execution is refused before any native call. Every method other than
+ * {@link #current()} must be called by the owning thread (they are, through {@code current()}).
  */
 public final class ExecutionContext {
 

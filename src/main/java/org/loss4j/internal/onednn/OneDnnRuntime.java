@@ -216,7 +216,7 @@ public final class OneDnnRuntime {
         return PRIMITIVES_CREATED.get();
     }
 
-    /** Primitives destroyed so far (transient ones after their call; cached ones live as long as the process). */
+    /** Primitives destroyed so far (transient ones after their call; cached ones when the runtime closes). */
     public long primitivesDestroyed() {
         return PRIMITIVES_DESTROYED.get();
     }
