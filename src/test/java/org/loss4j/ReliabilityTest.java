@@ -27,7 +27,7 @@ class ReliabilityTest {
 
     /** Calls per thread here; {@code -Dloss4j.stress.calls=100000} for the full run (or {@link Reliability#main}). */
     static final long STRESS_CALLS = Long.getLong("loss4j.stress.calls", 3000);
-    static final long SOAK_CALLS = Long.getLong("loss4j.soak.calls", 100_000);
+    static final long SOAK_CALLS = Long.getLong("loss4j.soak.calls", 60_000);
 
     @Test
     void eightThreadsSharingLossesAndBackendsGetTheSingleThreadedResultsBitForBit() throws Exception {
@@ -46,9 +46,9 @@ class ReliabilityTest {
 
     @Test
     void soakMemoryGrowthAfterWarmUpUnderFivePercent() throws Exception {
-        // warm-up: the first 30% (the JIT's code and compiler arenas settle over the first ~15,000 calls)
+        // warm-up: the first 40% (the JIT's code and compiler arenas settle over the first ~15,000 calls)
         String out = fork(List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:NativeMemoryTracking=summary",
-                        "-Dloss4j.soak.warmup=" + System.getProperty("loss4j.soak.warmup", "0.3")),
+                        "-Dloss4j.soak.warmup=" + System.getProperty("loss4j.soak.warmup", "0.4")),
                 "soak", Long.toString(SOAK_CALLS));
         assertTrue(out.contains("soak: " + SOAK_CALLS + " calls"), out);
     }
