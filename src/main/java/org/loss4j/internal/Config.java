@@ -65,7 +65,14 @@ public enum Config {
      * Use the {@code jdk.incubator.vector} kernels when the module is present ({@code --add-modules
      * jdk.incubator.vector}); {@code false} forces the scalar kernels.
      */
-    VECTORIZATION("loss4j.vectorization", "true");
+    VECTORIZATION("loss4j.vectorization", "true"),
+    /**
+     * Leak-tracking debug mode: record where (thread and stack trace) every native object loss4j allocates is made
+     * (oneDNN engine, primitives, streams, memory objects, scratchpads), and report the ones still alive when their
+     * owner closes ({@code org.loss4j.internal.nativelib.NativeLeaks}); at JVM exit the oneDNN runtime is closed and
+     * leaks are printed to stderr. {@code true}/{@code false}; off by default (it costs a stack trace per allocation).
+     */
+    LEAKS("loss4j.leaks", "false");
 
     private final String property;
     private final String defaultValue;

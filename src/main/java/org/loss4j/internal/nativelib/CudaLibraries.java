@@ -207,12 +207,12 @@ public final class CudaLibraries {
                 Path f = dir.resolve(dep);
                 if (!Files.isRegularFile(f)) continue; // left to the system's dynamic loader (RUNPATH, ld.so.cache)
                 log(c.title + ": System.load " + f);
-                System.load(f.toString());
+                NativeLibraries.load(f);
                 files.add(f);
             }
             Path main = dir.resolve(c.fileName);
             log(c.title + ": System.load " + main);
-            System.load(main.toString());
+            NativeLibraries.load(main);
             files.add(main);
             for (String sub : c.subLibraries) {
                 Path f = dir.resolve(sub);
@@ -222,6 +222,8 @@ public final class CudaLibraries {
                     return null;
                 }
                 log(c.title + ": open " + f);
+                String problem = NativeLibraries.elfProblem(f);
+                if (problem != null) throw new UnsatisfiedLinkError(f + ": " + problem);
                 SymbolLookup.libraryLookup(f, Arena.global()); // opened for the life of the process
                 files.add(f);
             }

@@ -315,11 +315,65 @@ public final class NativeLibraries {
 
     // ---- loading and reporting ---------------------------------------------------------------------------------
 
+    /**
+     * {@link System#load}s {@code file} after checking that it is a complete ELF shared library for this machine: the
+     * dynamic loader maps a truncated library's segments past the end of the file and the process dies of SIGBUS on
+     * first touch (found by ReliabilityTest: a truncated libdnnl.so.3 killed the JVM inside System.load), so a
+     * library whose headers, program headers, loadable segments or section headers end beyond the file is refused.
+     *
+     * @throws UnsatisfiedLinkError naming the file and the problem
+     */
+    public static void load(Path file) {
+        String problem = elfProblem(file);
+        if (problem != null) throw new UnsatisfiedLinkError(file + ": " + problem);
+        System.load(file.toString());
+    }
+
+    /** Why {@code file} is not a complete ELF64 little-endian shared library for this machine, or null if it is. */
+    public static String elfProblem(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (h.hasRemaining() && ch.read(h, h.position()) > 0) {
+                // read the header
+            }
+            if (h.position() < 64 || h.getInt(0) != 0x464c457f) {
+                return "not an ELF shared library (" + size + " bytes; corrupt, or not a library)";
+            }
+            if (h.get(4) != 2 || h.get(5) != 1) return "not a 64-bit little-endian ELF library";
+            int machine = h.getShort(18) & 0xffff;
+            String arch = System.getProperty("os.arch", "");
+            int want = arch.equals("amd64") || arch.equals("x86_64") ? 62 : arch.equals("aarch64") ? 183 : -1;
+            if (want >= 0 && machine != want) return "built for ELF machine " + machine + ", this JVM is " + arch;
+            long phoff = h.getLong(32), shoff = h.getLong(40);
+            int phentsize = h.getShort(54) & 0xffff, phnum = h.getShort(56) & 0xffff;
+            int shentsize = h.getShort(58) & 0xffff, shnum = h.getShort(60) & 0xffff;
+            String truncated = "truncated or corrupt: %s ends at byte %d, the file has " + size + " bytes";
+            long phend = phoff + (long) phentsize * phnum;
+            if (phoff < 0 || phentsize < 56 || phend > size) return String.format(truncated, "the program header table", phend);
+            java.nio.ByteBuffer ph = java.nio.ByteBuffer.allocate((int) (phend - phoff)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (ph.hasRemaining() && ch.read(ph, phoff + ph.position()) > 0) {
+                // read the program headers
+            }
+            for (int i = 0; i < phnum; i++) {
+                int base = i * phentsize;
+                if (ph.getInt(base) != 1) continue; // PT_LOAD only
+                long off = ph.getLong(base + 8), filesz = ph.getLong(base + 32);
+                if (off < 0 || filesz < 0 || off + filesz > size) return String.format(truncated, "loadable segment " + i, off + filesz);
+            }
+            long shend = shoff + (long) shentsize * shnum;
+            if (shoff != 0 && (shoff < 0 || shend > size)) return String.format(truncated, "the section header table", shend);
+            return null;
+        } catch (IOException e) {
+            return "unreadable: " + e;
+        }
+    }
+
     private static Loaded loadAll(Bundle bundle, String source, List<Path> files, List<String> tried) {
         for (Path f : files) {
             try {
                 log(bundle.name() + ": System.load " + f);
-                System.load(f.toString());
+                load(f);
             } catch (UnsatisfiedLinkError e) {
                 note(tried, source + ": loading " + f + " failed: " + e.getMessage());
                 return null;

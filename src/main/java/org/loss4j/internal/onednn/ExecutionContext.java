@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.loss4j.internal.nativelib.NativeLeaks;
 import org.loss4j.internal.onednn.dnnl.dnnl_exec_arg_t;
 
 /**
@@ -20,8 +21,11 @@ import org.loss4j.internal.onednn.dnnl.dnnl_exec_arg_t;
  *
  * <p>Lifetime: the context is reachable from its thread's {@link ThreadLocal} map only, so while the thread lives the
  * {@link java.lang.ref.Cleaner} cannot run; when the thread ends (its thread locals are dropped) the Cleaner destroys
- * the stream and the memory objects exactly once, on the Cleaner's thread. Every method other than {@link #current()}
- * must be called by the owning thread (they are, through {@code current()}).
+ * the stream, the memory objects and the scratchpads exactly once, on the Cleaner's thread; or the runtime's close
+ * ({@link OneDnnRuntime#shutdown()}) destroys them first, after waiting for the thread's execution in progress (each
+ * execution publishes a volatile "running" flag, then reads the closed flag; the close sets the closed flag, then waits
+ * for the flag to drop), and every later execution is refused before any native call. Every method other than
+ * {@link #current()} must be called by the owning thread (they are, through {@code current()}).
  */
 public final class ExecutionContext {
 
@@ -30,6 +34,15 @@ public final class ExecutionContext {
     private static final long ARG_ID = dnnl_exec_arg_t.arg$offset();
     private static final long ARG_MEMORY = dnnl_exec_arg_t.memory$offset();
     private static final ThreadLocal<ExecutionContext> CURRENT = ThreadLocal.withInitial(ExecutionContext::new);
+
+    static final String STREAM = "onednn stream";
+    static final String MEMORY = "onednn memory";
+    static final String SCRATCHPAD = "onednn scratchpad";
+
+    /** Every context's handles not destroyed yet, for the runtime's close. */
+    private static final java.util.Set<Handles> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Set once by the runtime's close: every later execution is refused before any native call. */
+    private static volatile boolean closed;
 
     /** A view of one context's native handles that does not keep the context reachable (tests, leak checks). */
     public interface NativeHandles {
@@ -52,6 +65,11 @@ public final class ExecutionContext {
      */
     private static final class Handles implements Runnable, NativeHandles {
         private final List<MemorySegment> memories = new ArrayList<>();
+        private final List<MemorySegment> scratchpads = new ArrayList<>();
+        private final Arena arena = Arena.ofShared(); // stream pointer, argument array, scratchpads: closed with the handles
+        /** True while the owner executes (a volatile write, then the closed flag is read: the close waits for it). */
+        volatile boolean running;
+        volatile boolean destroyed;
         private MemorySegment stream;
         private int destructions;
         private int memoriesDestroyed;
@@ -61,19 +79,30 @@ public final class ExecutionContext {
             memories.add(memory);
         }
 
+        synchronized void addScratchpad(MemorySegment s) {
+            scratchpads.add(s);
+            NativeLeaks.allocated(SCRATCHPAD, s.address());
+        }
+
         @Override
-        public synchronized void run() { // Cleaner.Cleanable runs this at most once; the count shows it
+        public synchronized void run() { // the Cleaner, or the runtime's close: only the first call destroys
             if (destructions++ > 0) return;
+            destroyed = true;
+            LIVE.remove(this);
             for (MemorySegment m : memories) {
                 dnnl_memory_destroy(m);
                 memoriesDestroyed++;
                 OneDnnRuntime.MEMORIES_DESTROYED.incrementAndGet();
+                NativeLeaks.freed(MEMORY, m.address());
             }
             if (stream != null) {
                 dnnl_stream_destroy(stream);
                 streamDestroyed = true;
                 OneDnnRuntime.STREAMS_DESTROYED.incrementAndGet();
+                NativeLeaks.freed(STREAM, stream.address());
             }
+            for (MemorySegment s : scratchpads) NativeLeaks.freed(SCRATCHPAD, s.address());
+            arena.close();
         }
 
         @Override
@@ -100,7 +129,7 @@ public final class ExecutionContext {
     private final OneDnnRuntime rt;
     private final Handles handles = new Handles();
     private final MemorySegment stream;
-    private final Arena arena = Arena.ofAuto(); // reachable through this context only: freed after the thread ends
+    private final Arena arena = handles.arena;
     private final MemorySegment ptr = arena.allocate(ValueLayout.ADDRESS);
     private final MemorySegment args = dnnl_exec_arg_t.allocateArray(MAX_ARGS, arena);
     private final Map<OnePrimitive, MemorySegment[]> memories = new IdentityHashMap<>();
@@ -109,18 +138,67 @@ public final class ExecutionContext {
 
     private ExecutionContext() {
         this.rt = OneDnnRuntime.get();
-        OneDnn.check("dnnl_stream_create", dnnl_stream_create(ptr, rt.engine, dnnl_stream_default_flags()));
-        this.stream = ptr.get(ValueLayout.ADDRESS, 0);
-        OneDnnRuntime.STREAMS_CREATED.incrementAndGet();
-        synchronized (handles) {
-            handles.stream = stream;
+        var lock = rt.lifecycle.readLock();
+        lock.lock();
+        try {
+            rt.checkOpen();
+            OneDnn.check("dnnl_stream_create", dnnl_stream_create(ptr, rt.engine, dnnl_stream_default_flags()));
+            this.stream = ptr.get(ValueLayout.ADDRESS, 0);
+            OneDnnRuntime.STREAMS_CREATED.incrementAndGet();
+            NativeLeaks.allocated(STREAM, stream.address());
+            synchronized (handles) {
+                handles.stream = stream;
+            }
+            LIVE.add(handles);
+        } catch (RuntimeException | Error e) {
+            handles.arena.close();
+            throw e;
+        } finally {
+            lock.unlock();
         }
         OneDnnRuntime.CLEANER.register(this, handles);
     }
 
-    /** The calling thread's context. */
+    /** The calling thread's context (a new one if the runtime's close destroyed the old: that throws once closed). */
     public static ExecutionContext current() {
-        return CURRENT.get();
+        ExecutionContext c = CURRENT.get();
+        if (c.handles.destroyed) {
+            CURRENT.remove();
+            c = CURRENT.get();
+        }
+        return c;
+    }
+
+    /**
+     * The runtime's close: refuses every later execution, waits (up to {@code timeoutMillis} each) for executions in
+     * progress, and destroys every context's stream, memory objects and scratchpads exactly once.
+     *
+     * @return false if some thread was still executing after the wait (its handles are left alone)
+     */
+    static boolean closeAll(long timeoutMillis) {
+        closed = true;
+        boolean all = true;
+        for (Handles h : List.copyOf(LIVE)) {
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+            while (h.running && System.nanoTime() < deadline) Thread.onSpinWait();
+            if (h.running) all = false;
+            else h.run();
+        }
+        return all;
+    }
+
+    /** Contexts alive (streams not destroyed), over all threads. */
+    public static int liveContexts() {
+        return LIVE.size();
+    }
+
+    /** Marks this context as executing; refuses if the runtime is closed (before any native call). */
+    private void enter() {
+        handles.running = true;
+        if (closed || handles.destroyed) {
+            handles.running = false;
+            throw new IllegalStateException("the oneDNN runtime is closed (OneDnnRuntime.shutdown)");
+        }
     }
 
     /** This context's native handles, as a view that does not keep the context reachable. */
@@ -135,18 +213,24 @@ public final class ExecutionContext {
 
     /** {@link #run(OnePrimitive, MemorySegment...)} for a one-argument primitive, allocating nothing. */
     public void run(OnePrimitive p, MemorySegment a) {
+        enter();
         try {
             arity(p, 1);
             check(p, 0, a);
             execute(p, a, null, null, null);
             Reference.reachabilityFence(a);
         } finally {
-            if (p.transientPrimitive) p.destroy();
+            try {
+                if (p.transientPrimitive) p.destroy();
+            } finally {
+                handles.running = false;
+            }
         }
     }
 
     /** {@link #run(OnePrimitive, MemorySegment...)} for a two-argument primitive, allocating nothing. */
     public void run(OnePrimitive p, MemorySegment a, MemorySegment b) {
+        enter();
         try {
             arity(p, 2);
             check(p, 0, a);
@@ -155,12 +239,17 @@ public final class ExecutionContext {
             Reference.reachabilityFence(a);
             Reference.reachabilityFence(b);
         } finally {
-            if (p.transientPrimitive) p.destroy();
+            try {
+                if (p.transientPrimitive) p.destroy();
+            } finally {
+                handles.running = false;
+            }
         }
     }
 
     /** {@link #run(OnePrimitive, MemorySegment...)} for a three-argument primitive, allocating nothing. */
     public void run(OnePrimitive p, MemorySegment a, MemorySegment b, MemorySegment c) {
+        enter();
         try {
             arity(p, 3);
             check(p, 0, a);
@@ -171,12 +260,17 @@ public final class ExecutionContext {
             Reference.reachabilityFence(b);
             Reference.reachabilityFence(c);
         } finally {
-            if (p.transientPrimitive) p.destroy();
+            try {
+                if (p.transientPrimitive) p.destroy();
+            } finally {
+                handles.running = false;
+            }
         }
     }
 
     /** {@link #run(OnePrimitive, MemorySegment...)} for a four-argument primitive, allocating nothing. */
     public void run(OnePrimitive p, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d) {
+        enter();
         try {
             arity(p, 4);
             check(p, 0, a);
@@ -189,7 +283,11 @@ public final class ExecutionContext {
             Reference.reachabilityFence(c);
             Reference.reachabilityFence(d);
         } finally {
-            if (p.transientPrimitive) p.destroy();
+            try {
+                if (p.transientPrimitive) p.destroy();
+            } finally {
+                handles.running = false;
+            }
         }
     }
 
@@ -205,6 +303,7 @@ public final class ExecutionContext {
      * @throws OneDnnException if oneDNN fails (naming the function and the status)
      */
     public void run(OnePrimitive p, MemorySegment... buffers) {
+        enter();
         try {
             if (buffers == null) throw new IllegalArgumentException("oneDNN " + p.key + ": buffers is null");
             arity(p, buffers.length);
@@ -218,7 +317,11 @@ public final class ExecutionContext {
             }
             Reference.reachabilityFence(buffers);
         } finally {
-            if (p.transientPrimitive) p.destroy();
+            try {
+                if (p.transientPrimitive) p.destroy();
+            } finally {
+                handles.running = false;
+            }
         }
     }
 
@@ -247,8 +350,10 @@ public final class ExecutionContext {
     }
 
     private void arity(OnePrimitive p, int n) {
-        if (p.transientPrimitive && p.isDestroyed()) {
-            throw new IllegalStateException("oneDNN " + p.key + ": this transient primitive (cache full) ran already and is destroyed");
+        if (p.isDestroyed()) {
+            throw new IllegalStateException("oneDNN " + p.key + (p.transientPrimitive
+                    ? ": this transient primitive (cache full) ran already and is destroyed"
+                    : ": this primitive was destroyed by the runtime's close"));
         }
         if (Thread.currentThread() != owner) {
             throw new IllegalStateException("oneDNN execution context of " + owner + " used by " + Thread.currentThread());
@@ -310,6 +415,7 @@ public final class ExecutionContext {
         OneDnn.check("dnnl_memory_create", dnnl_memory_create(ptr, md, rt.engine, MemorySegment.NULL));
         MemorySegment m = ptr.get(ValueLayout.ADDRESS, 0);
         OneDnnRuntime.MEMORIES_CREATED.incrementAndGet();
+        NativeLeaks.allocated(MEMORY, m.address());
         if (tracked) handles.add(m);
         return m;
     }
@@ -319,6 +425,7 @@ public final class ExecutionContext {
             if (mem[i] != null) {
                 dnnl_memory_destroy(mem[i]);
                 OneDnnRuntime.MEMORIES_DESTROYED.incrementAndGet();
+                NativeLeaks.freed(MEMORY, mem[i].address());
                 mem[i] = null;
             }
         }
@@ -327,7 +434,16 @@ public final class ExecutionContext {
     /** This thread's scratchpad, grown (never shrunk) to at least {@code bytes}. */
     private MemorySegment scratchpad(long bytes) {
         if (scratchpad.byteSize() < bytes) {
-            scratchpad = arena.allocate(Math.max(bytes, 2 * scratchpad.byteSize()), 64);
+            long size = Math.max(bytes, 2 * scratchpad.byteSize());
+            try {
+                scratchpad = arena.allocate(size, 64);
+            } catch (OutOfMemoryError e) {
+                OutOfMemoryError clear = new OutOfMemoryError("oneDNN scratchpad of " + size + " bytes could not be"
+                        + " allocated (" + e.getMessage() + "); nothing was executed");
+                clear.initCause(e);
+                throw clear;
+            }
+            handles.addScratchpad(scratchpad);
         }
         return scratchpad;
     }

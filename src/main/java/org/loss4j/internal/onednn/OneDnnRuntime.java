@@ -9,6 +9,7 @@ import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicLong;
 import org.loss4j.DType;
 import org.loss4j.internal.Config;
+import org.loss4j.internal.nativelib.NativeLeaks;
 import org.loss4j.internal.nativelib.NativeLibraries;
 import org.loss4j.internal.onednn.dnnl.dnnl_version_t;
 
@@ -27,6 +28,13 @@ public final class OneDnnRuntime {
     private final String runtime;
     private final String loadedFrom;
     private final PrimitiveCache cache;
+    /** Every cache of this runtime (the process-wide one, and tests' own), closed with it. */
+    private final java.util.List<PrimitiveCache> caches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Primitive creation holds the read lock, {@link #shutdown()} the write lock: no creation on a closed engine. */
+    final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    static final String ENGINE = "onednn engine";
 
     /** Frees thread-owned streams and memory objects after their thread ends, and transient primitives never run. */
     static final Cleaner CLEANER = Cleaner.create();
@@ -43,17 +51,90 @@ public final class OneDnnRuntime {
         NativeLibraries.Loaded loaded = OneDnn.load();
         this.loadedFrom = origin(loaded);
         try (Arena arena = Arena.ofConfined()) {
+            // The version first (before any other symbol is used): a library of another ABI is refused by name.
+            MemorySegment v = dnnl_version_t.reinterpret(dnnl_version(), arena, null);
+            this.version = dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v) + "." + dnnl_version_t.patch(v);
+            String problem = versionProblem(dnnl_version_t.major(v), dnnl_version_t.minor(v), dnnl_version_t.patch(v));
+            if (problem != null) throw new IllegalStateException(problem + " (loaded from " + loadedFrom + ")");
             MemorySegment ptr = arena.allocate(ValueLayout.ADDRESS);
             OneDnn.check("dnnl_engine_create", dnnl_engine_create(ptr, dnnl_cpu(), 0));
             this.engine = ptr.get(ValueLayout.ADDRESS, 0);
-            MemorySegment v = dnnl_version_t.reinterpret(dnnl_version(), arena, null);
-            this.version = dnnl_version_t.major(v) + "." + dnnl_version_t.minor(v) + "." + dnnl_version_t.patch(v);
+            NativeLeaks.allocated(ENGINE, engine.address());
             int rt = dnnl_version_t.cpu_runtime(v);
             this.runtime = rt == DNNL_RUNTIME_OMP() ? "OpenMP" : rt == DNNL_RUNTIME_SEQ() ? "sequential"
                     : rt == DNNL_RUNTIME_TBB() ? "TBB" : "runtime " + rt;
         }
         this.isa = isaName(dnnl_get_effective_cpu_isa());
         this.cache = new PrimitiveCache(this, cacheCapacity(Config.ONEDNN_CACHE.get()));
+        caches.add(cache);
+        if (NativeLeaks.ENABLED) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                shutdown();
+                System.err.println("[loss4j leaks] " + NativeLeaks.report());
+            }, "loss4j-leak-report"));
+        }
+    }
+
+    /** Throws {@link IllegalStateException} once the runtime is closed. */
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("the oneDNN runtime is closed (OneDnnRuntime.shutdown)");
+    }
+
+    /** Whether {@link #shutdown()} has closed this runtime. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closes the process-wide runtime (internal: tests, and the JVM-exit hook of {@code loss4j.leaks=true}): every
+     * primitive of every cache, every thread's stream, memory objects and scratchpad, then the engine, each destroyed
+     * exactly once. Executions in progress are waited for (up to 10 s each: a thread still running then keeps its
+     * objects, which is a reported leak, never a use-after-free); later calls on any thread throw
+     * {@link IllegalStateException}, and {@link #get()} reports oneDNN as unavailable (closed). Idempotent.
+     *
+     * @return whether every object was destroyed
+     */
+    public static boolean shutdown() {
+        Object o;
+        synchronized (OneDnnRuntime.class) {
+            o = instance;
+            if (o == null || o instanceof OneDnnRuntime) {
+                instance = new IllegalStateException("the oneDNN runtime was closed (OneDnnRuntime.shutdown)");
+            }
+        }
+        return !(o instanceof OneDnnRuntime r) || r.close();
+    }
+
+    private boolean close() {
+        var lock = lifecycle.writeLock();
+        lock.lock();
+        try {
+            if (closed) return true;
+            closed = true;
+            boolean all = ExecutionContext.closeAll(10_000);
+            if (all) { // else a thread is still inside oneDNN: its primitives and the engine stay (a leak, not a crash)
+                for (PrimitiveCache c : caches) c.close();
+                OneDnn.check("dnnl_engine_destroy", dnnl_engine_destroy(engine));
+                NativeLeaks.freed(ENGINE, engine.address());
+            }
+            return all;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The oneDNN version the bindings were generated from ({@code bindings/onednn}); same major, minor at least. */
+    public static final int BINDINGS_MAJOR = 3, BINDINGS_MINOR = 8;
+
+    /**
+     * Why a loaded oneDNN of this version cannot be used with the bindings, or null if it can: the major version must
+     * match (the C ABI changes between majors) and the minor be at least the bindings' (newer functions are bound).
+     */
+    public static String versionProblem(int major, int minor, int patch) {
+        if (major == BINDINGS_MAJOR && minor >= BINDINGS_MINOR) return null;
+        return "libdnnl is oneDNN " + major + "." + minor + "." + patch + ", but loss4j's bindings need oneDNN "
+                + BINDINGS_MAJOR + ".x, " + BINDINGS_MAJOR + "." + BINDINGS_MINOR + " or newer (org.bytedeco:dnnl 3.8.1 is"
+                + " the tested one); point " + Config.ONEDNN_PATH.property() + " at a matching libdnnl.so.3";
     }
 
     static int cacheCapacity(String value) {
@@ -135,7 +216,7 @@ public final class OneDnnRuntime {
         return PRIMITIVES_CREATED.get();
     }
 
-    /** Primitives destroyed so far (transient ones after their call; cached ones live as long as the process). */
+    /** Primitives destroyed so far (transient ones after their call; cached ones when the runtime closes). */
     public long primitivesDestroyed() {
         return PRIMITIVES_DESTROYED.get();
     }
@@ -176,7 +257,9 @@ public final class OneDnnRuntime {
      */
     public PrimitiveCache newCache(int capacity) {
         if (capacity < 0) throw new IllegalArgumentException("capacity must be >= 0, got " + capacity);
-        return new PrimitiveCache(this, capacity);
+        PrimitiveCache c = new PrimitiveCache(this, capacity);
+        caches.add(c);
+        return c;
     }
 
     /** The oneDNN data type of a loss4j floating dtype (only F32 is computed by oneDNN here). */

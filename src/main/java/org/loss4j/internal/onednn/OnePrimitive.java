@@ -6,12 +6,16 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
+import org.loss4j.internal.nativelib.NativeLeaks;
 
 /**
  * A oneDNN primitive with its descriptor, the memory descriptor and byte size of each execution argument, and its
  * scratchpad size (created in user-scratchpad mode, so execution allocates nothing inside oneDNN).
  */
 public final class OnePrimitive {
+
+    /** The {@link NativeLeaks} kind of a primitive (with its descriptor). */
+    static final String KIND = "onednn primitive";
 
     /** Creates a primitive descriptor on {@code engine} with {@code attr}; temporaries go in {@code arena}. */
     @FunctionalInterface
@@ -32,7 +36,7 @@ public final class OnePrimitive {
     final boolean transientPrimitive;
     final String impl;
     private final Cleaner.Cleanable cleanable; // transient primitives only: destroys pd and primitive exactly once
-    private volatile boolean destroyed;
+    final Handles handles;
 
     private OnePrimitive(Object key, Handles handles, int[] argIds, MemorySegment[] argMds, long[] argBytes,
                          MemorySegment scratchpadMd, long scratchpadBytes, boolean transientPrimitive, String impl) {
@@ -48,15 +52,18 @@ public final class OnePrimitive {
         this.scratchpadBytes = scratchpadBytes;
         this.transientPrimitive = transientPrimitive;
         this.impl = impl;
+        this.handles = handles;
         // A transient primitive that is never run (its caller failed first) is still freed, by the Cleaner.
         this.cleanable = transientPrimitive ? OneDnnRuntime.CLEANER.register(this, handles) : null;
     }
 
     /** The native handles, destroyed once (no reference back to the primitive, so the Cleaner can run). */
-    private static final class Handles implements Runnable {
+    static final class Handles implements Runnable {
         final PrimitiveCache owner;
         final MemorySegment pd;
         final MemorySegment primitive;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        volatile boolean destroyed;
 
         Handles(PrimitiveCache owner, MemorySegment pd, MemorySegment primitive) {
             this.owner = owner;
@@ -65,10 +72,14 @@ public final class OnePrimitive {
         }
 
         @Override
-        public void run() { // Cleaner.Cleanable runs this at most once
+        public void run() { // Cleaner.Cleanable runs this at most once; the runtime's close may run it too: once in all
+            if (!done.compareAndSet(false, true)) return;
+            destroyed = true;
+            if (owner != null) owner.forget(this);
             int s1 = dnnl_primitive_destroy(primitive);
             int s2 = dnnl_primitive_desc_destroy(pd);
             OneDnnRuntime.PRIMITIVES_DESTROYED.incrementAndGet();
+            NativeLeaks.freed(KIND, primitive.address());
             if (owner != null) owner.destroyed.incrementAndGet();
             OneDnn.check("dnnl_primitive_destroy", s1);
             OneDnn.check("dnnl_primitive_desc_destroy", s2);
@@ -127,6 +138,7 @@ public final class OnePrimitive {
                 OneDnn.check("dnnl_primitive_create", dnnl_primitive_create(ptr, pd), k.toString());
                 Handles handles = new Handles(owner, pd, ptr.get(ValueLayout.ADDRESS, 0));
                 OneDnnRuntime.PRIMITIVES_CREATED.incrementAndGet();
+                NativeLeaks.allocated(KIND, handles.primitive.address());
                 return new OnePrimitive(key, handles, ids, mds, bytes, scratchMd, scratchBytes, transientPrimitive, impl);
             } catch (RuntimeException | Error e) {
                 dnnl_primitive_desc_destroy(pd);
@@ -138,13 +150,20 @@ public final class OnePrimitive {
     /** Frees a transient primitive and its descriptor after its call; a second call does nothing. */
     void destroy() {
         if (!transientPrimitive) throw new IllegalStateException("cached oneDNN primitive " + key + " must not be destroyed");
-        destroyed = true;
         cleanable.clean();
     }
 
-    /** Whether this (transient) primitive has been destroyed: running it again is refused, never a use-after-free. */
+    /** The Cleaner's handle of a transient primitive (null for cached ones). */
+    Cleaner.Cleanable cleanable() {
+        return cleanable;
+    }
+
+    /**
+     * Whether this primitive has been destroyed (a transient one after its call, any after the runtime closed):
+     * running it again is refused, never a use-after-free.
+     */
     boolean isDestroyed() {
-        return destroyed;
+        return handles.destroyed;
     }
 
     /** Whether this primitive is destroyed after its one call (the cache was full). */

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A key is created once, by one thread (others asking for it meanwhile wait), and then executed concurrently by any
  * thread. When the cache holds {@code capacity} primitives, a new key's primitive is still created but marked
  * transient: {@link ExecutionContext#run} destroys it after its call (correct, only slower), so a service with
- * unbounded shapes cannot grow native memory. Cached primitives live as long as the process.
+ * unbounded shapes cannot grow native memory. Cached primitives live until the runtime closes
+ * ({@link OneDnnRuntime#shutdown()}), which destroys every primitive of every cache exactly once.
  */
 public final class PrimitiveCache {
 
@@ -21,6 +22,8 @@ public final class PrimitiveCache {
     private final AtomicLong created = new AtomicLong();
     private final AtomicLong transientCreated = new AtomicLong();
     final AtomicLong destroyed = new AtomicLong();
+    /** Every primitive of this cache not destroyed yet (cached and transient), for {@link #close()}. */
+    private final java.util.Set<OnePrimitive.Handles> live = ConcurrentHashMap.newKeySet();
 
     PrimitiveCache(OneDnnRuntime rt, int capacity) {
         this.rt = rt;
@@ -38,7 +41,8 @@ public final class PrimitiveCache {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(factory, "factory");
         OnePrimitive p = map.get(key);
-        if (p != null) return p;
+        if (p != null && !p.isDestroyed()) return p;
+        rt.checkOpen();
         if (reserved.get() < capacity) {
             p = map.computeIfAbsent(key, k -> {
                 if (reserved.incrementAndGet() > capacity) { // lost a race for the last places: transient below
@@ -46,7 +50,7 @@ public final class PrimitiveCache {
                     return null;
                 }
                 try {
-                    OnePrimitive q = OnePrimitive.create(rt, this, k, factory, false);
+                    OnePrimitive q = create(k, factory, false);
                     created.incrementAndGet();
                     return q;
                 } catch (RuntimeException | Error e) {
@@ -56,9 +60,43 @@ public final class PrimitiveCache {
             });
             if (p != null) return p;
         }
-        p = OnePrimitive.create(rt, this, key, factory, true);
+        p = create(key, factory, true);
         transientCreated.incrementAndGet();
         return p;
+    }
+
+    /** Creates a primitive unless the runtime is closing (creation and {@link #close()} exclude each other). */
+    private OnePrimitive create(Object key, OnePrimitive.Factory factory, boolean transientPrimitive) {
+        var lock = rt.lifecycle.readLock();
+        lock.lock();
+        try {
+            rt.checkOpen();
+            OnePrimitive p = OnePrimitive.create(rt, this, key, factory, transientPrimitive);
+            live.add(p.handles);
+            return p;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called once by a primitive's handles as they are destroyed. */
+    void forget(OnePrimitive.Handles h) {
+        live.remove(h);
+    }
+
+    /**
+     * Destroys every primitive of this cache not destroyed yet, cached and transient, each exactly once, and empties
+     * the cache (the runtime's close; no thread may be running them).
+     */
+    void close() {
+        map.clear();
+        for (OnePrimitive.Handles h : java.util.List.copyOf(live)) h.run();
+        live.clear();
+    }
+
+    /** Primitives of this cache alive now (cached, plus transient ones not run or freed yet). */
+    public int alive() {
+        return live.size();
     }
 
     /** The most primitives kept. */
