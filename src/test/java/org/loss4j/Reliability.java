@@ -107,11 +107,43 @@ public final class Reliability {
                     : bytes(it.loss().backward(it.gradOut(), it.args()), false);
         }
         for (int i = 0; i < got.length; i++) {
-            if (!Arrays.equals(got[i], it.expected()[i])) {
+            if (!Arrays.equals(got[i], it.expected()[i]) && !withinTolerance(it, got[i], it.expected()[i])) {
                 throw new AssertionError(it.label() + " style " + style + ": result " + i + " differs from the"
                         + " single-threaded result on " + Thread.currentThread().getName());
             }
         }
+    }
+
+    /**
+     * Losses whose Java kernels use jdk.incubator.vector's EXP/LOG when the module is present. Those lane-wise
+     * functions are computed one way until C2 compiles the loop and through its intrinsics (SVML-class, within an
+     * ulp) after, so the same call can differ in the last bits over a JVM's life, whatever the threads (checked: with
+     * -Dloss4j.vectorization=false -Dloss4j.noVector=true the 8-thread run is bit-identical for every loss). For these
+     * losses a result must equal the reference within the dtype's tolerance; every other loss stays bit for bit.
+     */
+    static final java.util.Set<String> VECTOR_TRANSCENDENTAL = java.util.Set.of("CTCLoss", "CrossEntropyLoss",
+            "NLLLoss", "BCEWithLogitsLoss", "KLDivLoss", "AdaptiveLogSoftmaxWithLoss", "MultiLabelSoftMarginLoss");
+
+    private static boolean withinTolerance(Item it, byte[] got, byte[] expected) {
+        if (!VECTOR_TRANSCENDENTAL.contains(it.loss().name()) || got.length != expected.length) return false;
+        DType dt = null;
+        for (Tensor t : it.args()) {
+            if (t.dtype().isFloating()) {
+                dt = t.dtype();
+                break;
+            }
+        }
+        if (dt == null) return false;
+        org.loss4j.internal.vectors.Tolerance tol = org.loss4j.internal.vectors.Tolerance.of(dt);
+        java.nio.ByteBuffer a = java.nio.ByteBuffer.wrap(got).order(java.nio.ByteOrder.nativeOrder());
+        java.nio.ByteBuffer e = java.nio.ByteBuffer.wrap(expected).order(java.nio.ByteOrder.nativeOrder());
+        int n = got.length / dt.byteSize();
+        for (int k = 0; k < n; k++) {
+            double x = dt == DType.F32 ? a.getFloat(4 * k) : a.getDouble(8 * k);
+            double y = dt == DType.F32 ? e.getFloat(4 * k) : e.getDouble(8 * k);
+            if (!tol.accepts(x, y)) return false;
+        }
+        return true;
     }
 
     /** Result of a stress run. */
@@ -119,7 +151,7 @@ public final class Reliability {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "stress: %d threads x %d calls = %d calls (%d on onednn) over %d"
-                    + " (loss, backend, dtype, reduction, size) items, all bit-identical to single-threaded; %.1f s",
+                    + " (loss, backend, dtype, reduction, size) items, identical to single-threaded (bit for bit; within tolerance for VECTOR_TRANSCENDENTAL losses); %.1f s",
                     threads, callsPerThread, calls, onednnCalls, items, seconds);
         }
     }
