@@ -78,7 +78,11 @@ public final class BenchMain {
         if (json != null) {
             String n = json.getFileName().toString();
             Path metaFile = json.resolveSibling(n.substring(0, n.length() - (n.endsWith(".json") ? 5 : 0)) + ".meta.json");
-            Files.writeString(metaFile, Json.write(meta(args)));
+            // results are committed: write the home directory as ~ so no machine's paths end up in the repository
+            String home = System.getProperty("user.home");
+            String metaJson = Json.write(meta(args));
+            if (home != null && home.length() > 1) metaJson = metaJson.replace(home + "/", "~/");
+            Files.writeString(metaFile, metaJson);
         }
         new Runner(ob.build()).run();
         if (json != null && Files.exists(json)) {
