@@ -1,5 +1,6 @@
 package org.loss4j.bench;
 
+import org.loss4j.internal.vectors.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
