@@ -56,13 +56,17 @@ public final class BackendRegistry {
         if (!configured.equalsIgnoreCase("auto")) {
             return get(configured);
         }
+        // Host tensors: the Java backend. It was measured faster than oneDNN on nearly every workload (JMH,
+        // benchmarks/results/2026-11-23-amd-epyc-combined.md: e.g. MSE over 1.6e7 elements 3.1 ms against 7.8 ms;
+        // oneDNN wins nowhere by more than noise), so oneDNN serves only when asked for (loss4j.backend=onednn,
+        // loss.on(...)), and automatic selection never loads native CPU libraries.
+        if (device.isCpu()) return JavaBackend.INSTANCE;
         for (Backend b : all()) {
-            // Device first: choosing a CPU backend never probes (loads) the CUDA libraries.
+            // Device first: choosing a backend for one device never probes (loads) another's libraries.
             if (b.device().type() == device.type() && b != JavaBackend.INSTANCE && b.isAvailable()) {
                 return b;
             }
         }
-        if (device.isCpu()) return JavaBackend.INSTANCE;
         throw new IllegalStateException("no available backend computes on " + device + "; backends: "
                 + all().stream().map(b -> b.name() + (b.isAvailable() ? "" : " (unavailable: " + b.unavailableReason() + ")")).toList());
     }
