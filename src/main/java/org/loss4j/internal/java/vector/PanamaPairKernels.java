@@ -21,6 +21,10 @@ final class PanamaPairKernels implements PairKernels {
     /** As many float lanes as double lanes: one float vector converts to one double vector. */
     private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, VectorShape.forBitSize(DS.length() * Float.SIZE));
     private static final int L = FS.length();
+    /** The widest float species, for kernels whose cost is arithmetic rather than memory (two double vectors each). */
+    private static final VectorSpecies<Float> WS = VectorMath.SPECIES;
+    private static final int WL = WS.length();
+    private static final FloatVector ZERO = FloatVector.zero(WS);
     private static final ByteOrder BO = ByteOrder.nativeOrder();
 
     private PanamaPairKernels() {}
@@ -50,7 +54,10 @@ final class PanamaPairKernels implements PairKernels {
             case ABSOLUTE -> s = grads ? absoluteGrad(a, b, ga, gb, g, from, upper) : absolute(a, b, from, upper);
             case SMOOTH_L1 -> s = grads ? smoothL1Grad(param, a, b, ga, gb, g, from, upper) : smoothL1(param, a, b, from, upper);
             case HUBER -> s = grads ? huberGrad(param, a, b, ga, gb, g, from, upper) : huber(param, a, b, from, upper);
-            case LOGITS_BCE -> s = logitsBce(a, b, ga, gb, g, from, upper);
+            case LOGITS_BCE -> {
+                upper = from + (to - from) / WL * WL;
+                s = logitsBce(a, b, ga, gb, g, from, upper);
+            }
             case KL_DIV -> s = klDiv(a, b, ga, gb, g, from, upper);
             default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
         }
@@ -230,30 +237,91 @@ final class PanamaPairKernels implements PairKernels {
 
     // ------------------------------------------------------------------ binary cross-entropy with logits
 
+    /**
+     * Loss {@code max(x, 0) - x y + log1p(exp(-|x|))} (PyTorch's {@code (1 - y) x - logsigmoid(x)}) in float lanes,
+     * summed in double; gradients {@code (sigmoid(x) - y) g} and {@code -x g} in float lanes. One
+     * {@link VectorMath#expNonPositive} per element serves the loss and the sigmoid.
+     */
     private static double logitsBce(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
                                     long from, long upper) {
-        DoubleVector acc = DoubleVector.zero(DS);
-        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
-        for (long i = from; i < upper; i += L) {
-            FloatVector x = load(a, i);
-            FloatVector y = load(b, i);
-            FloatVector l = x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
-            FloatVector ls = x.min(0f).sub(l);
-            acc = acc.add(wide(y.neg().add(1f).mul(x).sub(ls)));
-            if (ga != null || gb != null) {
-                DoubleVector xd = wide(x);
-                if (ga != null) {
-                    // sigmoid as the scalar kernel: 1 / (1 + exp(-x)) for x >= 0, else e / (1 + e) with e = exp(x)
-                    // (one exp: exp(-x) for x >= 0 and exp(x) for x < 0 are both exp(-|x|))
-                    DoubleVector e = xd.abs().neg().lanewise(VectorOperators.EXP);
-                    DoubleVector d = e.add(one);
-                    DoubleVector s = e.div(d).blend(one.div(d), xd.compare(VectorOperators.GE, 0.0));
-                    narrow(s.sub(wide(y)).mul(g)).intoMemorySegment(ga, i * Float.BYTES, BO);
-                }
-                if (gb != null) narrow(xd.neg().mul(g)).intoMemorySegment(gb, i * Float.BYTES, BO);
-            }
+        if (ga == null && gb == null) return logitsBceValue(a, b, from, upper);
+        // one loop per set of gradients: a branch on a store inside the loop makes C2 box the vectors
+        if (gb == null) return logitsBceGradInput(a, b, ga, (float) g, from, upper);
+        double s = ga == null ? logitsBceValue(a, b, from, upper) : logitsBceGradInput(a, b, ga, (float) g, from, upper);
+        logitsBceGradTarget(a, gb, (float) g, from, upper);
+        return s;
+    }
+
+    private static double logitsBceValue(MemorySegment a, MemorySegment b, long from, long upper) {
+        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+        for (long i = from; i < upper; i += WL) {
+            long at = i * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
+            FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
+            FloatVector l = VectorMath.log1pUnit(VectorMath.expNonPositive(x.abs().neg()));
+            FloatVector v = x.blend(ZERO, x.compare(VectorOperators.LT, ZERO)).sub(x.mul(y)).add(l); // max(x,0) - xy + l
+            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Elements per block of the three-pass gradient: x, y and the gradient's block stay in L1 between the passes. */
+    private static final int BCE_BLOCK = 1024;
+
+    /**
+     * Value and input gradient in blocks of three small passes: {@code exp(-|x|)} into the gradient's memory, the loss
+     * summed from it, then {@code (sigmoid(x) - y) g} over it. Loops that do two of these at once measured up to twice
+     * as slow: past a size C2 stops inlining the Vector API calls of a loop body and boxes the vectors.
+     */
+    private static double logitsBceGradInput(MemorySegment a, MemorySegment b, MemorySegment ga, float g, long from, long upper) {
+        FloatVector gv = FloatVector.broadcast(WS, g);
+        double sum = 0;
+        for (long start = from; start < upper; start += BCE_BLOCK) {
+            long end = Math.min(upper, start + BCE_BLOCK);
+            expNegAbs(a, ga, start, end);
+            sum += logitsBceValueFromExp(a, b, ga, start, end);
+            logitsBceSigmoidGrad(a, b, ga, gv, start, end);
+        }
+        return sum;
+    }
+
+    private static void expNegAbs(MemorySegment a, MemorySegment e, long from, long upper) {
+        for (long i = from; i < upper; i += WL) {
+            long at = i * Float.BYTES;
+            VectorMath.expNonPositive(FloatVector.fromMemorySegment(WS, a, at, BO).abs().neg()).intoMemorySegment(e, at, BO);
+        }
+    }
+
+    private static double logitsBceValueFromExp(MemorySegment a, MemorySegment b, MemorySegment e, long from, long upper) {
+        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+        for (long i = from; i < upper; i += WL) {
+            long at = i * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
+            FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
+            FloatVector l = VectorMath.log1pUnit(FloatVector.fromMemorySegment(WS, e, at, BO));
+            FloatVector v = x.blend(ZERO, x.compare(VectorOperators.LT, ZERO)).sub(x.mul(y)).add(l);
+            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void logitsBceSigmoidGrad(MemorySegment a, MemorySegment b, MemorySegment ga, FloatVector g, long from, long upper) {
+        for (long i = from; i < upper; i += WL) {
+            long at = i * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
+            FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
+            FloatVector e = FloatVector.fromMemorySegment(WS, ga, at, BO);
+            VectorMath.sigmoidFromExpNegAbs(x, e).sub(y).mul(g).intoMemorySegment(ga, at, BO);
+        }
+    }
+
+    private static void logitsBceGradTarget(MemorySegment a, MemorySegment gb, float g, long from, long upper) {
+        for (long i = from; i < upper; i += WL) {
+            long at = i * Float.BYTES;
+            FloatVector.fromMemorySegment(WS, a, at, BO).mul(-g).intoMemorySegment(gb, at, BO);
+        }
     }
 
     // ------------------------------------------------------------------ KL divergence
