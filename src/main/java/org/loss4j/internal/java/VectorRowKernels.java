@@ -8,15 +8,16 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.loss4j.internal.java.vector.VectorMath;
 
 /**
  * {@link RowKernels} over {@code jdk.incubator.vector}, loaded only when that module is present. Float32 exps are
- * taken in float lanes ({@code VectorOperators.EXP}: SVML-class, within about 1 ulp on x86) and summed in double
- * lanes; float64 exps in double lanes. Tails run the scalar code.
+ * taken in float lanes ({@link VectorMath#expNonPositive}: within 0.9 ulp, flushing results below 1.2e-38 to 0) and
+ * summed in double lanes; float64 exps in double lanes ({@code VectorOperators.EXP}). Tails run the scalar code.
  */
 final class VectorRowKernels implements RowKernels {
 
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = VectorMath.SPECIES;
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
     private static final ByteOrder BO = ByteOrder.nativeOrder();
     private static final int FL = FS.length();
@@ -75,43 +76,60 @@ final class VectorRowKernels implements RowKernels {
 
     @Override
     public double expSumF32(MemorySegment x, long off, int n, double m, MemorySegment e, long eoff) {
+        // exp(x - m) with x - m <= 0: VectorMath's, which costs less than VectorOperators.EXP and rounds the same at
+        // every JIT tier. One exp per iteration and two loops (with and without the store): bigger loop bodies
+        // measured slower, C2 stops inlining the Vector API calls past a size and boxes the vectors.
+        return e == null ? expSumF32(x, off, n, m) : expSumStoreF32(x, off, n, m, e, eoff);
+    }
+
+    private static double expSumF32(MemorySegment x, long off, int n, double m) {
         int bound = FS.loopBound(n);
         FloatVector mv = FloatVector.broadcast(FS, (float) m);
         DoubleVector s0 = DoubleVector.zero(DS), s1 = DoubleVector.zero(DS);
         int k = 0;
-        for (; k + 4 * FL <= bound; k += 4 * FL) {
-            // four exps (each in [0, 1]) added pairwise in float, two roundings; the row's sum runs in double
+        for (; k + 2 * FL <= bound; k += 2 * FL) { // two exps (each in [0, 1]) added in float: one conversion for both
             long at = (off + k) * 4;
-            FloatVector v0 = FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv).lanewise(VectorOperators.EXP);
-            FloatVector v1 = FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv).lanewise(VectorOperators.EXP);
-            FloatVector v2 = FloatVector.fromMemorySegment(FS, x, at + 8L * FL, BO).sub(mv).lanewise(VectorOperators.EXP);
-            FloatVector v3 = FloatVector.fromMemorySegment(FS, x, at + 12L * FL, BO).sub(mv).lanewise(VectorOperators.EXP);
-            if (e != null) {
-                long et = (eoff + k) * 4;
-                v0.intoMemorySegment(e, et, BO);
-                v1.intoMemorySegment(e, et + 4L * FL, BO);
-                v2.intoMemorySegment(e, et + 8L * FL, BO);
-                v3.intoMemorySegment(e, et + 12L * FL, BO);
-            }
-            FloatVector v = v0.add(v1).add(v2.add(v3));
+            FloatVector v0 = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv));
+            FloatVector v1 = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv));
+            FloatVector v = v0.add(v1);
             s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
         for (; k < bound; k += FL) {
-            FloatVector v = FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO).sub(mv).lanewise(VectorOperators.EXP);
-            if (e != null) v.intoMemorySegment(e, (eoff + k) * 4, BO);
+            FloatVector v = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO).sub(mv));
             s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
-        if (bound < n) {
-            var mask = FS.indexInRange(bound, n);
-            FloatVector v = FloatVector.fromMemorySegment(FS, x, (off + bound) * 4, BO, mask).sub(mv)
-                    .lanewise(VectorOperators.EXP).blend(0f, mask.not());
-            if (e != null) v.intoMemorySegment(e, (eoff + bound) * 4, BO, mask);
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        if (bound < n) s += SCALAR.expSumF32(x, off + bound, n - bound, m, null, 0);
+        return s;
+    }
+
+    private static double expSumStoreF32(MemorySegment x, long off, int n, double m, MemorySegment e, long eoff) {
+        int bound = FS.loopBound(n);
+        FloatVector mv = FloatVector.broadcast(FS, (float) m);
+        DoubleVector s0 = DoubleVector.zero(DS), s1 = DoubleVector.zero(DS);
+        int k = 0;
+        for (; k + 2 * FL <= bound; k += 2 * FL) { // two exps (each in [0, 1]) added in float: one conversion for both
+            long at = (off + k) * 4;
+            FloatVector v0 = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv));
+            FloatVector v1 = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv));
+            long et = (eoff + k) * 4;
+            v0.intoMemorySegment(e, et, BO);
+            v1.intoMemorySegment(e, et + 4L * FL, BO);
+            FloatVector v = v0.add(v1);
             s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
-        return s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; k < bound; k += FL) {
+            FloatVector v = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO).sub(mv));
+            v.intoMemorySegment(e, (eoff + k) * 4, BO);
+            s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+        }
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        if (bound < n) s += SCALAR.expSumF32(x, off + bound, n - bound, m, e, eoff + bound);
+        return s;
     }
 
     @Override
