@@ -28,7 +28,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-DTYPES = {torch.float32: "f32", torch.float64: "f64", torch.int64: "i64", torch.int32: "i32"}
+DTYPES = {torch.float32: "f32", torch.float64: "f64", torch.bfloat16: "bf16", torch.int64: "i64", torch.int32: "i32"}
 
 
 @dataclass
@@ -73,7 +73,8 @@ class Blob:
         t = t.detach().contiguous().cpu()
         if t.dtype not in DTYPES:
             raise ValueError(f"unsupported dtype {t.dtype}")
-        data = t.numpy().astype(t.numpy().dtype.newbyteorder("<"), copy=False).tobytes()
+        raw = t.view(torch.int16) if t.dtype == torch.bfloat16 else t  # numpy has no bfloat16: store its bits
+        data = raw.numpy().astype(raw.numpy().dtype.newbyteorder("<"), copy=False).tobytes()
         ref = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "offset": self.size}
         self.parts.append(data)
         self.size += len(data)

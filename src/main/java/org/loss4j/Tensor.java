@@ -205,6 +205,7 @@ public final class Tensor {
             case F64 -> segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
             case I64 -> segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i);
             case I32 -> segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, i);
+            case BF16 -> DType.bf16ToFloat(segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i));
         };
     }
 
@@ -224,6 +225,7 @@ public final class Tensor {
             case F64 -> segment.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, i, v);
             case I64 -> segment.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i, (long) v);
             case I32 -> segment.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, i, (int) v);
+            case BF16 -> segment.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i, DType.floatToBf16((float) v));
         }
     }
 

@@ -77,6 +77,11 @@ public final class BCELoss extends PointwiseLoss {
     }
 
     @Override
+    Tensor[] optionTensors() {
+        return new Tensor[] {weight};
+    }
+
+    @Override
     public String name() {
         return "BCELoss";
     }

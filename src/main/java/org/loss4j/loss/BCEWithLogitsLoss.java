@@ -94,6 +94,11 @@ public final class BCEWithLogitsLoss extends PointwiseLoss {
     }
 
     @Override
+    Tensor[] optionTensors() {
+        return new Tensor[] {weight, posWeight};
+    }
+
+    @Override
     public String name() {
         return "BCEWithLogitsLoss";
     }

@@ -111,6 +111,12 @@ public final class CTCLoss extends Loss {
         return super.backward(gradOutput, logProbs, targets, inputLengths, targetLengths);
     }
 
+    /** PyTorch has no bfloat16 CPU kernel for this loss. */
+    @Override
+    boolean takesBf16() {
+        return false;
+    }
+
     @Override
     public String name() {
         return "CTCLoss";

@@ -114,6 +114,11 @@ public final class CrossEntropyLoss extends Loss {
     }
 
     @Override
+    Tensor[] optionTensors() {
+        return new Tensor[] {weight};
+    }
+
+    @Override
     public String name() {
         return "CrossEntropyLoss";
     }

@@ -191,12 +191,25 @@ public abstract class Loss {
 
     private static final ThreadLocal<CallStack> CALLS = ThreadLocal.withInitial(CallStack::new);
 
-    private LossResult run(Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads, boolean backward, boolean allocateGrads) {
+    /** Tensors held as options (weights), null entries for unset ones; bfloat16 calls refuse losses holding any. */
+    Tensor[] optionTensors() {
+        return NO_TENSORS;
+    }
+
+    private static final Tensor[] NO_TENSORS = {};
+
+    /** False where PyTorch has no bfloat16 CPU kernel for this loss: loss4j refuses bfloat16 there too. */
+    boolean takesBf16() {
+        return true;
+    }
+
+    LossResult run(Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads, boolean backward, boolean allocateGrads) {
         List<String> names = argumentNames();
         if (args == null || args.length != names.size()) {
             throw new IllegalArgumentException(name() + " takes " + names.size() + " arguments " + names + ", got "
                     + (args == null ? 0 : args.length));
         }
+        if (Bf16.involved(args, gradOutput, out, grads)) return Bf16.run(this, args, gradOutput, out, grads, backward, allocateGrads);
         Ops ops = resolve(args);
         Workspace ws = Workspace.current();
         long mark = ws.mark();

@@ -69,6 +69,12 @@ public final class MultiLabelMarginLoss extends Loss {
         return super.forwardBackward(input, target);
     }
 
+    /** PyTorch has no bfloat16 CPU kernel for this loss. */
+    @Override
+    boolean takesBf16() {
+        return false;
+    }
+
     @Override
     public String name() {
         return "MultiLabelMarginLoss";

@@ -77,6 +77,11 @@ public final class MultiLabelSoftMarginLoss extends Loss {
     }
 
     @Override
+    Tensor[] optionTensors() {
+        return new Tensor[] {weight};
+    }
+
+    @Override
     public String name() {
         return "MultiLabelSoftMarginLoss";
     }

@@ -96,6 +96,17 @@ public final class MultiMarginLoss extends Loss {
     }
 
     @Override
+    Tensor[] optionTensors() {
+        return new Tensor[] {weight};
+    }
+
+    /** PyTorch has no bfloat16 CPU kernel for this loss. */
+    @Override
+    boolean takesBf16() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "MultiMarginLoss";
     }

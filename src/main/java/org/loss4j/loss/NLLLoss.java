@@ -98,6 +98,11 @@ public final class NLLLoss extends Loss {
     }
 
     @Override
+    Tensor[] optionTensors() {
+        return new Tensor[] {weight};
+    }
+
+    @Override
     public String name() {
         return "NLLLoss";
     }

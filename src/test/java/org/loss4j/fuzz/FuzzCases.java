@@ -1318,6 +1318,7 @@ final class FuzzCases {
                     case F32 -> MemorySegment.ofArray(new float[n]);
                     case F64 -> MemorySegment.ofArray(new double[n]);
                     case I64 -> MemorySegment.ofArray(new long[n]);
+                    case BF16 -> MemorySegment.ofArray(new short[n]);
                     case I32 -> MemorySegment.ofArray(new int[n]);
                 };
                 case HEAP_BYTES -> MemorySegment.ofArray(new byte[(int) bytes]);

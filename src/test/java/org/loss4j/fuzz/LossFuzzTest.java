@@ -141,6 +141,7 @@ class LossFuzzTest {
                         case F32 -> MemorySegment.ofArray(new float[(int) n]);
                         case F64 -> MemorySegment.ofArray(new double[(int) n]);
                         case I64 -> MemorySegment.ofArray(new long[(int) n]);
+                        case BF16 -> MemorySegment.ofArray(new short[(int) n]);
                         case I32 -> MemorySegment.ofArray(new int[(int) n]);
                     };
                     default -> Arena.ofAuto().allocate(Math.max(1, need)).asSlice(0, need);

@@ -134,6 +134,7 @@ public final class VectorRunner {
         if (!Arrays.equals(actual.shape(), expected.shape())) {
             return what + ": shape " + Arrays.toString(actual.shape()) + ", PyTorch " + Arrays.toString(expected.shape());
         }
+        if (expected.dtype() == org.loss4j.DType.BF16) tol = tol.normwise(expected); // see Tolerance.BF16
         String first = null;
         long n = expected.numel();
         for (long i = 0; i < n; i++) {

@@ -35,4 +35,10 @@ public interface PairKernels {
      */
     double run(int kind, double param, MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb,
                double g, long from, long to);
+
+    /** Widens {@code n} bfloat16 values at {@code src} to float32 at {@code dst} (exact). */
+    void widenBf16(MemorySegment src, MemorySegment dst, long n);
+
+    /** Rounds {@code n} float32 values at {@code src} to bfloat16 at {@code dst}: nearest, ties to even; NaN stays NaN. */
+    void narrowBf16(MemorySegment src, MemorySegment dst, long n);
 }

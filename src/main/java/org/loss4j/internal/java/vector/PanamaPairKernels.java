@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -25,6 +27,7 @@ final class PanamaPairKernels implements PairKernels {
     private static final VectorSpecies<Float> WS = VectorMath.SPECIES;
     private static final int WL = WS.length();
     private static final FloatVector ZERO = FloatVector.zero(WS);
+    private static final FloatVector ONE = FloatVector.broadcast(WS, 1f);
     private static final ByteOrder BO = ByteOrder.nativeOrder();
 
     private PanamaPairKernels() {}
@@ -238,7 +241,7 @@ final class PanamaPairKernels implements PairKernels {
     // ------------------------------------------------------------------ binary cross-entropy with logits
 
     /**
-     * Loss {@code max(x, 0) - x y + log1p(exp(-|x|))} (PyTorch's {@code (1 - y) x - logsigmoid(x)}) in float lanes,
+     * Loss {@code (1 - y) x - min(x, 0) + log1p(exp(-|x|))} (PyTorch's {@code (1 - y) x - logsigmoid(x)}) in float lanes,
      * summed in double; gradients {@code (sigmoid(x) - y) g} and {@code -x g} in float lanes. One
      * {@link VectorMath#expNonPositive} per element serves the loss and the sigmoid.
      */
@@ -259,7 +262,8 @@ final class PanamaPairKernels implements PairKernels {
             FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
             FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
             FloatVector l = VectorMath.log1pUnit(VectorMath.expNonPositive(x.abs().neg()));
-            FloatVector v = x.blend(ZERO, x.compare(VectorOperators.LT, ZERO)).sub(x.mul(y)).add(l); // max(x,0) - xy + l
+            // (1 - y) x - min(x, 0) + l, in the scalar kernel's order: max(x, 0) - x y differs at x = inf, y > 1
+            FloatVector v = ONE.sub(y).mul(x).sub(x.blend(ZERO, x.compare(VectorOperators.GT, ZERO))).add(l);
             acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
@@ -300,7 +304,8 @@ final class PanamaPairKernels implements PairKernels {
             FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
             FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
             FloatVector l = VectorMath.log1pUnit(FloatVector.fromMemorySegment(WS, e, at, BO));
-            FloatVector v = x.blend(ZERO, x.compare(VectorOperators.LT, ZERO)).sub(x.mul(y)).add(l);
+            // (1 - y) x - min(x, 0) + l, in the scalar kernel's order: max(x, 0) - x y differs at x = inf, y > 1
+            FloatVector v = ONE.sub(y).mul(x).sub(x.blend(ZERO, x.compare(VectorOperators.GT, ZERO))).add(l);
             acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
@@ -348,5 +353,44 @@ final class PanamaPairKernels implements PairKernels {
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ------------------------------------------------------------------ bfloat16 conversions
+
+    private static final VectorSpecies<Integer> IS = VectorMath.SPECIES.withLanes(int.class);
+    private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(IS.length() * Short.SIZE));
+
+    @Override
+    public void widenBf16(MemorySegment src, MemorySegment dst, long n) {
+        int l = IS.length();
+        long upper = n / l * l;
+        IntVector sixteen = IntVector.broadcast(IS, 16);
+        for (long i = 0; i < upper; i += l) {
+            ShortVector h = ShortVector.fromMemorySegment(SS, src, i * 2, BO);
+            ((IntVector) h.convertShape(VectorOperators.S2I, IS, 0)).lanewise(VectorOperators.LSHL, sixteen)
+                    .intoMemorySegment(dst, i * 4, BO);
+        }
+        ScalarPairKernels.widenBf16(src, dst, upper, n);
+    }
+
+    @Override
+    public void narrowBf16(MemorySegment src, MemorySegment dst, long n) {
+        int l = IS.length();
+        long upper = n / l * l;
+        IntVector sixteen = IntVector.broadcast(IS, 16);
+        IntVector one = IntVector.broadcast(IS, 1);
+        IntVector half = IntVector.broadcast(IS, 0x7FFF);
+        IntVector absMask = IntVector.broadcast(IS, 0x7FFFFFFF);
+        IntVector inf = IntVector.broadcast(IS, 0x7F800000);
+        IntVector quiet = IntVector.broadcast(IS, 0x00400000);
+        for (long i = 0; i < upper; i += l) {
+            IntVector b = IntVector.fromMemorySegment(IS, src, i * 4, BO);
+            // nearest, ties to even: add 0x7FFF plus the lowest kept bit; a NaN keeps its upper bits, made quiet
+            IntVector rounded = b.add(half).add(b.lanewise(VectorOperators.LSHR, sixteen).and(one));
+            IntVector r = rounded.blend(b.or(quiet), b.and(absMask).compare(VectorOperators.GT, inf));
+            ((ShortVector) r.lanewise(VectorOperators.LSHR, sixteen).convertShape(VectorOperators.I2S, SS, 0))
+                    .intoMemorySegment(dst, i * 2, BO);
+        }
+        ScalarPairKernels.narrowBf16(src, dst, upper, n);
     }
 }

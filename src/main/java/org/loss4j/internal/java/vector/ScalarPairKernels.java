@@ -142,4 +142,28 @@ public final class ScalarPairKernels implements PairKernels {
         }
         return sum;
     }
+
+    @Override
+    public void widenBf16(MemorySegment src, MemorySegment dst, long n) {
+        widenBf16(src, dst, 0, n);
+    }
+
+    static void widenBf16(MemorySegment src, MemorySegment dst, long from, long to) {
+        for (long i = from; i < to; i++) {
+            dst.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, i,
+                    (src.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i) & 0xFFFF) << 16);
+        }
+    }
+
+    @Override
+    public void narrowBf16(MemorySegment src, MemorySegment dst, long n) {
+        narrowBf16(src, dst, 0, n);
+    }
+
+    static void narrowBf16(MemorySegment src, MemorySegment dst, long from, long to) {
+        for (long i = from; i < to; i++) {
+            dst.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i,
+                    org.loss4j.DType.floatToBf16(src.getAtIndex(F, i)));
+        }
+    }
 }
