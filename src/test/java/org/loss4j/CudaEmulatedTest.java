@@ -117,6 +117,11 @@ class CudaEmulatedTest {
     }
 
     @Test
+    void gpuSuiteCommandPassesOnTheEmulatedDevice() {
+        assertEquals(0, org.loss4j.cli.Main.run("gpu-suite", "--max-size", "300", "--vectors", "test-vectors/data"));
+    }
+
+    @Test
     void everyPyTorchVectorOnCudaTensors() {
         List<String> failures = new ArrayList<>();
         int n = 0;

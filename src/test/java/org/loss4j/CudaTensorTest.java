@@ -90,6 +90,12 @@ class CudaTensorTest {
     }
 
     @Test
+    void gpuSuiteExitsWithItsOwnCodeWhereCudaIsUnavailable() {
+        assumeNoGpu();
+        assertEquals(3, org.loss4j.cli.Main.run("gpu-suite", "--vectors", "test-vectors/data"));
+    }
+
+    @Test
     void arenaLifecycle() {
         assertThrows(IllegalArgumentException.class, () -> CudaArena.open(Device.CPU));
         CudaArena arena = CudaArena.open(Device.cuda(0));
