@@ -48,8 +48,9 @@ public final class CudaKernels {
     }
 
     private static final class Image {
-        static final byte[] FATBIN_BYTES = read(FATBIN);
         static final Properties INFO = readInfo();
+        // build-info decides: a fatbin left over from an earlier build (resources are copied, never deleted) is ignored
+        static final byte[] FATBIN_BYTES = "true".equals(INFO.getProperty("built")) ? read(FATBIN) : null;
     }
 
     /** The build's note: {@code built=true|false}, nvcc's version or the reason. */
