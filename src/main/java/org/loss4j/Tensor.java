@@ -15,6 +15,13 @@ import java.util.Objects;
  * {@link Arena}: using a tensor whose arena is closed throws {@link IllegalStateException}.
  *
  * <p>A tensor is immutable as a view (its shape and dtype never change); its contents are the caller's memory.
+ *
+ * <p><b>CUDA tensors.</b> A tensor on {@link Device#cuda(int)} holds a device address: {@link #zeros(CudaArena, DType,
+ * long...)} allocates one in a {@link CudaArena} (freed exactly once, when the arena closes),
+ * {@link #wrapDevice(long, DType, Device, long...)} wraps device memory someone else owns (zero-copy from other CUDA
+ * code), and {@link #toHost()}, {@link #copyTo(Device)} and {@link #copyInto(Tensor)} copy between host and device,
+ * only when asked. The host never reads device memory: {@link #segment()}, {@link #getDouble}, {@link #setDouble}
+ * and the other element accessors of a CUDA tensor throw {@link IllegalStateException} naming its device.
  */
 public final class Tensor {
 
@@ -137,10 +144,176 @@ public final class Tensor {
         return t;
     }
 
+    // ------------------------------------------------------------------ CUDA tensors
+
+    /**
+     * A zero-filled tensor in device memory of {@code arena}'s device, freed when the arena closes.
+     *
+     * @throws IllegalStateException if the CUDA backend cannot run here (the message gives the reason) or the arena
+     *                               is closed
+     */
+    public static Tensor zeros(CudaArena arena, DType dtype, long... shape) {
+        Objects.requireNonNull(arena, "arena");
+        Objects.requireNonNull(dtype, "dtype");
+        long[] s = checkShape(shape);
+        long n = numelOf(s);
+        MemorySegment seg = arena.allocateZeroed(byteSizeOf(s, n, dtype));
+        return new Tensor(seg, dtype, s, arena.device(), n);
+    }
+
+    /**
+     * Wraps device memory that loss4j does not own (zero-copy from other CUDA code): {@code address} is a device
+     * pointer on {@code device} of at least {@code numel * dtype.byteSize()} bytes, valid for as long as the tensor is
+     * used. Nothing is read or checked on the device (no GPU is needed to wrap); loss4j never frees it.
+     *
+     * @throws IllegalArgumentException if {@code device} is not a CUDA device, the address is 0 for a non-empty
+     *                                  shape, or a dimension is negative
+     */
+    public static Tensor wrapDevice(long address, DType dtype, Device device, long... shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(device, "device");
+        if (device.isCpu()) {
+            throw new IllegalArgumentException("wrapDevice needs a CUDA device, got " + device + " (use Tensor.wrap for host memory)");
+        }
+        long[] s = checkShape(shape);
+        long n = numelOf(s);
+        long bytes = byteSizeOf(s, n, dtype);
+        if (address == 0 && bytes > 0) {
+            throw new IllegalArgumentException("wrapDevice: address is 0 (NULL) for a " + dtype.torchName() + " tensor of shape "
+                    + Arrays.toString(s) + " on " + device);
+        }
+        // A view that the JVM never dereferences (every host accessor refuses device tensors); global scope: not owned.
+        MemorySegment seg = MemorySegment.ofAddress(address).reinterpret(bytes);
+        return new Tensor(seg, dtype, s, device, n);
+    }
+
+    /** Internal: a device tensor over {@code seg} (a never-dereferenced view whose scope is the memory's lifetime). */
+    static Tensor device(MemorySegment seg, DType dtype, long[] shape, Device device) {
+        return new Tensor(seg, dtype, shape, device, numelOf(shape));
+    }
+
+    /** True if this tensor's memory is on a CUDA device. */
+    public boolean isCuda() {
+        return !device.isCpu();
+    }
+
+    /**
+     * The device address of a CUDA tensor (for passing to other CUDA code).
+     *
+     * @throws IllegalStateException for a host tensor, or if the arena that owns the memory is closed
+     */
+    public long deviceAddress() {
+        if (device.isCpu()) throw new IllegalStateException("deviceAddress() of a host tensor " + this + ": use segment()");
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException(this + " is no longer usable: the CudaArena that owns its memory is closed");
+        }
+        return segment.address();
+    }
+
+    /**
+     * A copy of this tensor in host memory (GC-managed). A host tensor is copied too.
+     *
+     * @throws IllegalStateException if this is a CUDA tensor and the CUDA backend cannot run here (with the reason)
+     */
+    public Tensor toHost() {
+        return toHost(Arena.ofAuto());
+    }
+
+    /** A copy of this tensor in host memory allocated in {@code arena}. */
+    public Tensor toHost(Arena arena) {
+        Tensor t = zeros(arena, dtype, shape);
+        t.copyFrom(this);
+        return t;
+    }
+
+    /**
+     * A copy of this tensor on {@code device}: to the host as {@link #toHost()}; to a CUDA device in device memory
+     * that is freed when the returned tensor becomes unreachable (as {@link Arena#ofAuto()}). Use
+     * {@link #copyTo(CudaArena)} to control the lifetime.
+     */
+    public Tensor copyTo(Device device) {
+        Objects.requireNonNull(device, "device");
+        if (device.isCpu()) return toHost();
+        Tensor t = Tensor.zerosAuto(device, dtype, shape);
+        t.copyFrom(this);
+        return t;
+    }
+
+    /** A copy of this tensor in device memory of {@code arena}. */
+    public Tensor copyTo(CudaArena arena) {
+        Tensor t = zeros(arena, dtype, shape);
+        t.copyFrom(this);
+        return t;
+    }
+
+    /**
+     * Copies this tensor's contents into {@code dst} (host or device, either direction; same dtype and number of
+     * elements). Returns {@code dst}.
+     */
+    public Tensor copyInto(Tensor dst) {
+        Objects.requireNonNull(dst, "dst");
+        dst.copyFrom(this);
+        return dst;
+    }
+
+    /**
+     * A zero-filled tensor on {@code device}: host memory as {@link #zeros(DType, long...)}, or device memory freed
+     * once the tensor is unreachable (use {@link #zeros(CudaArena, DType, long...)} to control the lifetime).
+     */
+    public static Tensor zeros(Device device, DType dtype, long... shape) {
+        Objects.requireNonNull(device, "device");
+        return device.isCpu() ? zeros(dtype, shape) : zerosAuto(device, dtype, shape);
+    }
+
+    /** A zero-filled CUDA tensor freed by the garbage collector. */
+    static Tensor zerosAuto(Device device, DType dtype, long... shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        long[] s = checkShape(shape);
+        long n = numelOf(s);
+        MemorySegment seg = org.loss4j.internal.cuda.CudaMemory.allocateAuto(device, byteSizeOf(s, n, dtype));
+        return new Tensor(seg, dtype, s, device, n);
+    }
+
+    private void copyFrom(Tensor src) {
+        if (src.dtype != dtype || src.numel != numel) {
+            throw new IllegalArgumentException("copy needs the same dtype and number of elements: source " + src + ", destination " + this);
+        }
+        src.checkAlive("source");
+        checkAlive("destination");
+        long bytes = byteSize();
+        if (bytes == 0) return;
+        if (device.isCpu() && src.device.isCpu()) {
+            MemorySegment.copy(src.segment, 0, segment, 0, bytes);
+        } else {
+            org.loss4j.internal.cuda.CudaMemory.copy(src.segment, src.device, segment, device, bytes);
+        }
+    }
+
+    private void checkAlive(String role) {
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException("copy " + role + " " + this + " is no longer usable: the arena that owns its memory is closed");
+        }
+    }
+
+    private IllegalStateException onDevice(String what) {
+        return new IllegalStateException(what + " of " + this + ": its memory is on " + device
+                + " and the host never reads device memory; copy it first with toHost() or copyTo(Device.CPU)");
+    }
+
     // ------------------------------------------------------------------ accessors
 
-    /** The memory this tensor views (exactly {@code numel * dtype.byteSize()} bytes). */
+    /**
+     * The memory this tensor views (exactly {@code numel * dtype.byteSize()} bytes).
+     *
+     * @throws IllegalStateException for a CUDA tensor (see {@link #deviceAddress()})
+     */
     public MemorySegment segment() {
+        if (!device.isCpu()) throw onDevice("segment()");
+        return segment;
+    }
+
+    /** Internal: the segment of a host or device tensor (a device one must never be dereferenced). */
+    MemorySegment rawSegment() {
         return segment;
     }
 
@@ -200,6 +373,7 @@ public final class Tensor {
 
     /** Element {@code i} (flat, row-major) as a double. */
     public double getDouble(long i) {
+        if (!device.isCpu()) throw onDevice("getDouble");
         return switch (dtype) {
             case F32 -> segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i);
             case F64 -> segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
@@ -211,6 +385,7 @@ public final class Tensor {
 
     /** Element {@code i} as a long (integer dtypes exactly; floating dtypes truncated). */
     public long getLong(long i) {
+        if (!device.isCpu()) throw onDevice("getLong");
         return switch (dtype) {
             case I64 -> segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i);
             case I32 -> segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, i);
@@ -220,6 +395,7 @@ public final class Tensor {
 
     /** Writes element {@code i}, rounding to the dtype. */
     public void setDouble(long i, double v) {
+        if (!device.isCpu()) throw onDevice("setDouble");
         switch (dtype) {
             case F32 -> segment.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) v);
             case F64 -> segment.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, i, v);
@@ -231,12 +407,14 @@ public final class Tensor {
 
     /** The single value of a one-element tensor. */
     public double item() {
+        if (!device.isCpu()) throw onDevice("item()");
         if (numel != 1) throw new IllegalStateException("item() needs exactly one element, tensor has " + numel);
         return getDouble(0);
     }
 
     /** All elements as doubles (at most 2^31 - 1 of them). */
     public double[] toDoubleArray() {
+        if (!device.isCpu()) throw onDevice("toDoubleArray()");
         double[] a = new double[Math.toIntExact(numel)];
         for (int i = 0; i < a.length; i++) a[i] = getDouble(i);
         return a;
@@ -244,6 +422,7 @@ public final class Tensor {
 
     /** All elements as floats (at most 2^31 - 1 of them). */
     public float[] toFloatArray() {
+        if (!device.isCpu()) throw onDevice("toFloatArray()");
         float[] a = new float[Math.toIntExact(numel)];
         for (int i = 0; i < a.length; i++) a[i] = (float) getDouble(i);
         return a;
@@ -251,13 +430,15 @@ public final class Tensor {
 
     /** All elements as longs (at most 2^31 - 1 of them). */
     public long[] toLongArray() {
+        if (!device.isCpu()) throw onDevice("toLongArray()");
         long[] a = new long[Math.toIntExact(numel)];
         for (int i = 0; i < a.length; i++) a[i] = getLong(i);
         return a;
     }
 
-    /** A copy of this tensor in GC-managed memory. */
+    /** A copy of this tensor in GC-managed memory on the same device. */
     public Tensor copy() {
+        if (!device.isCpu()) return copyTo(device);
         Tensor t = zeros(dtype, shape);
         MemorySegment.copy(segment, 0, t.segment, 0, byteSize());
         return t;

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.loss4j.internal.vectors.Tolerance;
+import org.loss4j.internal.vectors.VectorRunner;
 import org.loss4j.loss.Loss;
 import org.loss4j.loss.LossResult;
 import org.loss4j.loss.Losses;
@@ -52,13 +53,26 @@ class CrossBackendTest {
             List<Backend> others = Backends.available().stream().filter(b -> b != Backends.java()).toList();
             assumeTrue(!others.isEmpty(), "only the Java backend is present: nothing to compare it with");
             for (Backend b : others) {
-                LossResult r = Losses.fromPyTorch(lossName, s.options()).on(b).backward(gradOutputFor(java, s), s.args());
-                assertClose(b.name() + " " + lossName + " loss", r.loss(), ref.loss(), Tolerance.of(dt));
+                // CUDA backends: arguments copied to the device, results copied back (VectorRunner's helpers)
+                Tensor go = gradOutputFor(java, s);
+                Tensor[] goDev = VectorRunner.onDevice(new Tensor[] {go}, b);
+                LossResult r = Losses.fromPyTorch(lossName, s.options()).on(b).backward(goDev[0], VectorRunner.onDevice(s.args(), b));
+                assertClose(b.name() + " " + lossName + " loss", VectorRunner.host(r.loss()), ref.loss(), Tolerance.of(dt));
                 for (Map.Entry<String, Tensor> e : ref.gradients().entrySet()) {
-                    assertClose(b.name() + " " + lossName + " grad " + e.getKey(), r.grad(e.getKey()), e.getValue(), Tolerance.of(dt));
+                    assertClose(b.name() + " " + lossName + " grad " + e.getKey(), VectorRunner.host(r.grad(e.getKey())),
+                            e.getValue(), Tolerance.of(dt));
                 }
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void cudaIsComparedWhereAvailable() {
+        Backend cuda = Backends.all().stream().filter(b -> b.name().equals("cuda")).findFirst().orElseThrow();
+        if (!cuda.isAvailable()) {
+            System.out.println("[CrossBackendTest] cuda skipped: " + cuda.unavailableReason());
+        }
+        assumeTrue(cuda.isAvailable(), () -> "cuda unavailable: " + cuda.unavailableReason());
     }
 
     static Tensor gradOutputFor(Loss loss, RandomInputs.Sample s) {

@@ -39,6 +39,14 @@ class PyTorchVectorTest {
         assertTrue(o.passed(), () -> c.name() + " on " + backend.name() + ": " + o.detail());
     }
 
+    /** The cuda backend joins {@link #matchesPyTorch} where it can run; elsewhere this says why it does not. */
+    @Test
+    void cudaBackendRunsTheVectorsWhereAvailable() {
+        Backend cuda = Backends.all().stream().filter(b -> b.name().equals("cuda")).findFirst().orElseThrow();
+        if (!cuda.isAvailable()) System.out.println("[PyTorchVectorTest] cuda skipped: " + cuda.unavailableReason());
+        org.junit.jupiter.api.Assumptions.assumeTrue(cuda.isAvailable(), () -> "cuda unavailable: " + cuda.unavailableReason());
+    }
+
     @Test
     void everyLossHasVectors() {
         List<String> missing = new ArrayList<>(org.loss4j.loss.Losses.NAMES);

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** loss4j's command line: {@code info}, {@code verify}, {@code bench}. */
 @Command(name = "loss4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "PyTorch's loss functions for the JVM: check agreement with PyTorch, inspect the backends, time the losses.",
-        subcommands = {InfoCommand.class, VerifyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, VerifyCommand.class, BenchCommand.class, GpuSuiteCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -20,6 +20,8 @@ final class Call {
 
     Loss loss;
     Ops ops;
+    /** Where the call's tensors live: outputs and gradients are allocated there (set after {@link #reset}). */
+    org.loss4j.Device device = org.loss4j.Device.CPU;
     Workspace ws;
     /** The arguments; a loss may replace an entry with a view (e.g. GaussianNLL's unsqueezed var). */
     Tensor[] args;
@@ -67,6 +69,7 @@ final class Call {
         this.grads = buffer(gradsBuf, args.length, true);
         this.out = null;
         this.extras = null;
+        this.device = org.loss4j.Device.CPU;
         return this;
     }
 
@@ -135,14 +138,19 @@ final class Call {
             if (!usable(outProvided) || !hasShape(outProvided, dtype, shape)) Check.output("out", outProvided, dtype, shape);
             out = outProvided;
         } else {
-            out = Tensor.zeros(dtype, shape);
+            out = Tensor.zeros(device, dtype, shape);
         }
         return out;
     }
 
     /** Sets a scalar output. */
     void outputScalar(DType dtype, double value) {
-        output(dtype, SCALAR).setDouble(0, value);
+        Tensor o = output(dtype, SCALAR);
+        if (o.isCuda()) {
+            Tensor.scalar(dtype, value).copyInto(o);
+        } else {
+            o.setDouble(0, value);
+        }
     }
 
     /** True if {@code t} is present with exactly this dtype and shape (checked without copying its shape). */
@@ -180,14 +188,15 @@ final class Call {
             }
             grads[i] = gradsProvided[i];
         } else {
-            grads[i] = Tensor.zeros(a.dtype(), a.shape());
+            grads[i] = Tensor.zeros(device, a.dtype(), a.shape());
         }
         return grads[i];
     }
 
     /** What {@link Check#present} accepts, without building a name (it throws with one where this is false). */
-    private static boolean usable(Tensor t) {
-        return t != null && t.isAlive() && t.segment().isAccessibleBy(Thread.currentThread()) && t.device().isCpu();
+    private boolean usable(Tensor t) {
+        return t != null && t.isAlive() && t.device().equals(device)
+                && (t.isCuda() || t.segment().isAccessibleBy(Thread.currentThread()));
     }
 
     private static boolean sameLayout(Tensor t, Tensor a) {
@@ -216,11 +225,12 @@ final class Call {
             throw new IllegalArgumentException("gradOutput must be a floating scalar for a scalar loss, got "
                     + gradOutput.dtype().torchName() + " of shape " + Check.shape(gradOutput));
         }
-        return gradOutput.getDouble(0);
+        return gradOutput.isCuda() ? gradOutput.toHost().getDouble(0) : gradOutput.getDouble(0);
     }
 
     /** The upstream gradient of a non-scalar output; required, with exactly the output's shape and dtype. */
     Tensor gradOutputTensor(DType dtype, long[] shape) {
+        if (shape.length == 0 && gradOutput == null && !device.isCpu()) return Tensor.scalar(dtype, 1.0).copyTo(device);
         if (shape.length == 0 && gradOutput == null) {
             Tensor one = ws.uninitialized(dtype);
             one.setDouble(0, 1.0);

@@ -117,6 +117,7 @@ public abstract class Loss {
     /** Which backend and which implementation of each step would serve this loss for these arguments. */
     public String explain(Tensor... args) {
         Ops ops = resolve(args);
+        if (!ops.device().isCpu()) return DeviceCall.explain(this, ops, args);
         StringBuilder sb = new StringBuilder(name()).append(" (reduction=").append(reduction.torchName()).append(") on ")
                 .append(ops.name()).append(":");
         org.loss4j.DType dt = null;
@@ -211,12 +212,21 @@ public abstract class Loss {
         }
         if (Bf16.involved(args, gradOutput, out, grads)) return Bf16.run(this, args, gradOutput, out, grads, backward, allocateGrads);
         Ops ops = resolve(args);
+        org.loss4j.Device device = DeviceCall.checkDevices(this, ops, args, gradOutput, out, grads);
+        if (!device.isCpu()) return DeviceCall.run(this, ops, device, args, gradOutput, out, grads, backward, allocateGrads);
+        return execute(ops, org.loss4j.Device.CPU, args, gradOutput, out, grads, backward, allocateGrads);
+    }
+
+    /** Runs {@link #compute} on {@code ops} over tensors on {@code device} (already checked to be theirs). */
+    LossResult execute(Ops ops, org.loss4j.Device device, Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads,
+                       boolean backward, boolean allocateGrads) {
         Workspace ws = Workspace.current();
         long mark = ws.mark();
         CallStack stack = CALLS.get();
         Call call = stack.acquire();
         try {
             call.reset(this, ops, ws, args, gradOutput, out, grads, backward, allocateGrads);
+            call.device = device;
             compute(call);
             // the Into calls return nothing: no result object on the allocation-free path
             return allocateGrads || (!backward && out == null) ? call.result() : null;

@@ -12,6 +12,20 @@ public final class Check {
 
     private Check() {}
 
+    /**
+     * The device whose tensors {@link #present} accepts on this thread: the CPU, except while a loss computes over
+     * CUDA tensors on the CUDA backend ({@link #computeOn}). Every tensor's device is checked against the backend's
+     * before a loss computes; this keeps device tensors out of host-only code paths.
+     */
+    private static final ThreadLocal<org.loss4j.Device> DEVICE = ThreadLocal.withInitial(() -> org.loss4j.Device.CPU);
+
+    /** Sets the device {@link #present} accepts on this thread; returns the previous one (to restore). */
+    public static org.loss4j.Device computeOn(org.loss4j.Device device) {
+        org.loss4j.Device prev = DEVICE.get();
+        DEVICE.set(device);
+        return prev;
+    }
+
     /** Shape as PyTorch prints it: {@code [2, 3]}. */
     public static String shape(Tensor t) {
         return Arrays.toString(t.shape());
@@ -20,16 +34,18 @@ public final class Check {
     /** Non-null, alive, accessible from this thread, on the host. */
     public static Tensor present(String name, Tensor t) {
         if (t == null) throw new IllegalArgumentException(name + " must not be null");
+        if (t.isCuda() && !t.device().equals(DEVICE.get())) {
+            throw new IllegalArgumentException(name + " is on " + t.device() + " but this backend computes on "
+                    + DEVICE.get() + "; copy it with toHost() or run the loss on the CUDA backend");
+        }
         if (!t.isAlive()) {
             throw new IllegalStateException(name + " " + t + " is no longer usable: the arena that owns its memory is closed");
         }
+        if (t.isCuda()) return t; // device memory: never touched by the host
         if (!t.segment().isAccessibleBy(Thread.currentThread())) {
             // checked up front: an empty tensor is never read, so the JDK's WrongThreadException would not always come
             throw new IllegalStateException(name + " " + t + " is confined to another thread (its arena is a confined arena"
                     + " owned by another thread); use a shared or automatic arena for tensors used across threads");
-        }
-        if (!t.device().isCpu()) {
-            throw new IllegalArgumentException(name + " is on " + t.device() + " but this backend computes on the CPU; copy it to the host or choose a CUDA backend");
         }
         return t;
     }

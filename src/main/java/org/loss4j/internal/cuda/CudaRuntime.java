@@ -55,8 +55,19 @@ public final class CudaRuntime {
         return r;
     }
 
-    /** Why the CUDA backend cannot run here, or null if it can. */
+    /**
+     * Why the CUDA backend cannot run here, or null if it can: {@link #gpuUnavailableReason()}, else the reason the
+     * loss kernels cannot be used ({@link CudaKernels#unavailableReason()}, e.g. the jar was built without nvcc).
+     */
     public String unavailableReason() {
+        return unavailableReason != null ? unavailableReason : CudaKernels.unavailableReason();
+    }
+
+    /**
+     * Why CUDA memory cannot be used here (libraries missing or mismatched, no driver, no GPU), or null if the
+     * libraries load and at least one GPU works with cuDNN and cuBLAS handles.
+     */
+    public String gpuUnavailableReason() {
         return unavailableReason;
     }
 
@@ -190,8 +201,7 @@ public final class CudaRuntime {
             Cuda.checkCublas("cublasCreate_v2", cublas_h.cublasCreate_v2(handle));
             Cuda.checkCublas("cublasDestroy_v2", cublas_h.cublasDestroy_v2(handle.get(ValueLayout.ADDRESS, 0)));
         }
-        return "the CUDA loss kernels are not part of this version of loss4j yet (the libraries load and "
-                + deviceCount + (deviceCount == 1 ? " GPU works" : " GPUs work") + ")";
+        return null;
     }
 
     /** CUDA's encoding: 1000 * major + 10 * minor, e.g. 13000 is 13.0. */

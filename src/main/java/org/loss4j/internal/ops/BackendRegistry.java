@@ -54,7 +54,9 @@ public final class BackendRegistry {
     public static Backend defaultFor(Device device) {
         String configured = Config.BACKEND.get();
         if (!configured.equalsIgnoreCase("auto")) {
-            return get(configured);
+            Backend b = get(configured);
+            // a backend configured for the other kind of device (e.g. loss4j.backend=onednn) does not apply here
+            if (b.device().type() == device.type()) return b;
         }
         // Host tensors: the Java backend. It was measured faster than oneDNN on nearly every workload (JMH,
         // benchmarks/results/2026-11-23-amd-epyc-combined.md: e.g. MSE over 1.6e7 elements 3.1 ms against 7.8 ms;

@@ -41,17 +41,19 @@ public final class VectorRunner {
                 return fail(c, backend, err, "argument names " + loss.argumentNames() + " differ from PyTorch's " + c.argNames());
             }
             Tolerance tol = c.tolerance() != null ? c.tolerance() : Tolerance.of(c.output().dtype());
-            Tensor fwd = loss.forward(c.args());
+            Tensor[] args = onDevice(c.args(), backend);
+            Tensor fwd = host(loss.forward(args));
             String m = compare("output (forward)", fwd, c.output(), tol, err);
             if (m != null) return fail(c, backend, err, m);
             if (!c.grads().isEmpty()) {
-                LossResult r = loss.backward(c.gradOutput(), c.args());
-                m = compare("output (forwardBackward)", r.loss(), c.output(), tol, err);
+                Tensor gradOutput = c.gradOutput() == null ? null : onDevice(new Tensor[] {c.gradOutput()}, backend)[0];
+                LossResult r = loss.backward(gradOutput, args);
+                m = compare("output (forwardBackward)", host(r.loss()), c.output(), tol, err);
                 if (m != null) return fail(c, backend, err, m);
                 for (Map.Entry<String, Tensor> e : c.grads().entrySet()) {
                     Tensor g = r.gradients().get(e.getKey());
                     if (g == null) return fail(c, backend, err, "no gradient for '" + e.getKey() + "' (PyTorch gives one)");
-                    m = compare("grad " + e.getKey(), g, e.getValue(), tol, err);
+                    m = compare("grad " + e.getKey(), host(g), e.getValue(), tol, err);
                     if (m != null) return fail(c, backend, err, m);
                 }
                 for (String k : r.gradients().keySet()) {
@@ -64,7 +66,7 @@ public final class VectorRunner {
                     if (e.getKey().endsWith("()")) continue;
                     Tensor x = r.extras().get(e.getKey());
                     if (x == null) return fail(c, backend, err, "no extra output '" + e.getKey() + "'");
-                    m = compare(e.getKey(), x, e.getValue(), tol, err);
+                    m = compare(e.getKey(), host(x), e.getValue(), tol, err);
                     if (m != null) return fail(c, backend, err, m);
                 }
             }
@@ -78,7 +80,7 @@ public final class VectorRunner {
         VectorCase.ExpectedError x = c.error();
         try {
             Loss loss = Losses.fromPyTorch(c.loss(), c.options()).on(backend);
-            loss.forward(c.args());
+            loss.forward(onDevice(c.args(), backend));
         } catch (RuntimeException e) {
             if (!isA(e, x.javaType())) {
                 return new Outcome(c.name(), c.loss(), backend.name(), dtypeOf(c), false, 0, 0, 0,
@@ -97,6 +99,22 @@ public final class VectorRunner {
         }
         return new Outcome(c.name(), c.loss(), backend.name(), dtypeOf(c), false, 0, 0, 0,
                 "expected " + x.javaType() + " (PyTorch: " + x.torchMessage() + ") but the call succeeded");
+    }
+
+    /**
+     * The case's tensors where {@code backend} computes: unchanged for a CPU backend; for a CUDA backend each is
+     * copied to the device (explicitly, as a user would), and results come back with {@link #host}.
+     */
+    public static Tensor[] onDevice(Tensor[] args, Backend backend) {
+        if (backend.device().isCpu() || args == null) return args;
+        Tensor[] d = new Tensor[args.length];
+        for (int i = 0; i < args.length; i++) d[i] = args[i] == null ? null : args[i].copyTo(backend.device());
+        return d;
+    }
+
+    /** A host view of a result: itself on the host, else a copy from the device. */
+    public static Tensor host(Tensor t) {
+        return t == null || !t.isCuda() ? t : t.toHost();
     }
 
     private static boolean isA(Throwable e, String simpleName) {

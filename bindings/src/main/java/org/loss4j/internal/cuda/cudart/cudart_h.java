@@ -239,6 +239,15 @@ public class cudart_h {
     public static int cudaErrorStartupFailure() {
         return cudaErrorStartupFailure;
     }
+    private static final int cudaErrorInvalidKernelImage = (int)200L;
+    /**
+     * {@snippet lang=c :
+     * enum cudaError.cudaErrorInvalidKernelImage = 200
+     * }
+     */
+    public static int cudaErrorInvalidKernelImage() {
+        return cudaErrorInvalidKernelImage;
+    }
     private static final int cudaErrorNoKernelImageForDevice = (int)209L;
     /**
      * {@snippet lang=c :
@@ -247,6 +256,33 @@ public class cudart_h {
      */
     public static int cudaErrorNoKernelImageForDevice() {
         return cudaErrorNoKernelImageForDevice;
+    }
+    private static final int cudaErrorInvalidPtx = (int)218L;
+    /**
+     * {@snippet lang=c :
+     * enum cudaError.cudaErrorInvalidPtx = 218
+     * }
+     */
+    public static int cudaErrorInvalidPtx() {
+        return cudaErrorInvalidPtx;
+    }
+    private static final int cudaErrorJitCompilerNotFound = (int)221L;
+    /**
+     * {@snippet lang=c :
+     * enum cudaError.cudaErrorJitCompilerNotFound = 221
+     * }
+     */
+    public static int cudaErrorJitCompilerNotFound() {
+        return cudaErrorJitCompilerNotFound;
+    }
+    private static final int cudaErrorUnsupportedPtxVersion = (int)222L;
+    /**
+     * {@snippet lang=c :
+     * enum cudaError.cudaErrorUnsupportedPtxVersion = 222
+     * }
+     */
+    public static int cudaErrorUnsupportedPtxVersion() {
+        return cudaErrorUnsupportedPtxVersion;
     }
     private static final int cudaErrorNotReady = (int)600L;
     /**
@@ -452,6 +488,18 @@ public class cudart_h {
      * }
      */
     public static final AddressLayout cudaStream_t = cudart_h.C_POINTER;
+    /**
+     * {@snippet lang=c :
+     * typedef struct CUkern_st *cudaKernel_t
+     * }
+     */
+    public static final AddressLayout cudaKernel_t = cudart_h.C_POINTER;
+    /**
+     * {@snippet lang=c :
+     * typedef struct CUlib_st *cudaLibrary_t
+     * }
+     */
+    public static final AddressLayout cudaLibrary_t = cudart_h.C_POINTER;
 
     private static class cudaDeviceSynchronize {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -1263,6 +1311,69 @@ public class cudart_h {
         }
     }
 
+    private static class cudaLaunchKernel {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cudart_h.C_INT,
+            cudart_h.C_POINTER,
+            dim3.layout(),
+            dim3.layout(),
+            cudart_h.C_POINTER,
+            cudart_h.C_LONG,
+            cudart_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = cudart_h.findOrThrow("cudaLaunchKernel");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLaunchKernel(const void *func, dim3 gridDim, dim3 blockDim, void **args, size_t sharedMem, cudaStream_t stream)
+     * }
+     */
+    public static FunctionDescriptor cudaLaunchKernel$descriptor() {
+        return cudaLaunchKernel.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLaunchKernel(const void *func, dim3 gridDim, dim3 blockDim, void **args, size_t sharedMem, cudaStream_t stream)
+     * }
+     */
+    public static MethodHandle cudaLaunchKernel$handle() {
+        return cudaLaunchKernel.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLaunchKernel(const void *func, dim3 gridDim, dim3 blockDim, void **args, size_t sharedMem, cudaStream_t stream)
+     * }
+     */
+    public static MemorySegment cudaLaunchKernel$address() {
+        return cudaLaunchKernel.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLaunchKernel(const void *func, dim3 gridDim, dim3 blockDim, void **args, size_t sharedMem, cudaStream_t stream)
+     * }
+     */
+    public static int cudaLaunchKernel(MemorySegment func, MemorySegment gridDim, MemorySegment blockDim, MemorySegment args, long sharedMem, MemorySegment stream) {
+        var mh$ = cudaLaunchKernel.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cudaLaunchKernel", func, gridDim, blockDim, args, sharedMem, stream);
+            }
+            return (int)mh$.invokeExact(func, gridDim, blockDim, args, sharedMem, stream);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class cudaMalloc {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             cudart_h.C_INT,
@@ -1679,6 +1790,71 @@ public class cudart_h {
         }
     }
 
+    private static class cudaMemcpy2DAsync {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cudart_h.C_INT,
+            cudart_h.C_POINTER,
+            cudart_h.C_LONG,
+            cudart_h.C_POINTER,
+            cudart_h.C_LONG,
+            cudart_h.C_LONG,
+            cudart_h.C_LONG,
+            cudart_h.C_INT,
+            cudart_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = cudart_h.findOrThrow("cudaMemcpy2DAsync");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind, cudaStream_t stream)
+     * }
+     */
+    public static FunctionDescriptor cudaMemcpy2DAsync$descriptor() {
+        return cudaMemcpy2DAsync.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind, cudaStream_t stream)
+     * }
+     */
+    public static MethodHandle cudaMemcpy2DAsync$handle() {
+        return cudaMemcpy2DAsync.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind, cudaStream_t stream)
+     * }
+     */
+    public static MemorySegment cudaMemcpy2DAsync$address() {
+        return cudaMemcpy2DAsync.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind, cudaStream_t stream)
+     * }
+     */
+    public static int cudaMemcpy2DAsync(MemorySegment dst, long dpitch, MemorySegment src, long spitch, long width, long height, int kind, MemorySegment stream) {
+        var mh$ = cudaMemcpy2DAsync.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cudaMemcpy2DAsync", dst, dpitch, src, spitch, width, height, kind, stream);
+            }
+            return (int)mh$.invokeExact(dst, dpitch, src, spitch, width, height, kind, stream);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class cudaMemset {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             cudart_h.C_INT,
@@ -2089,6 +2265,189 @@ public class cudart_h {
                 traceDowncall("cudaRuntimeGetVersion", runtimeVersion);
             }
             return (int)mh$.invokeExact(runtimeVersion);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cudaLibraryLoadData {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cudart_h.C_INT,
+            cudart_h.C_POINTER,
+            cudart_h.C_POINTER,
+            cudart_h.C_POINTER,
+            cudart_h.C_POINTER,
+            cudart_h.C_INT,
+            cudart_h.C_POINTER,
+            cudart_h.C_POINTER,
+            cudart_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = cudart_h.findOrThrow("cudaLibraryLoadData");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryLoadData(cudaLibrary_t *library, const void *code, enum cudaJitOption *jitOptions, void **jitOptionsValues, unsigned int numJitOptions, enum cudaLibraryOption *libraryOptions, void **libraryOptionValues, unsigned int numLibraryOptions)
+     * }
+     */
+    public static FunctionDescriptor cudaLibraryLoadData$descriptor() {
+        return cudaLibraryLoadData.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryLoadData(cudaLibrary_t *library, const void *code, enum cudaJitOption *jitOptions, void **jitOptionsValues, unsigned int numJitOptions, enum cudaLibraryOption *libraryOptions, void **libraryOptionValues, unsigned int numLibraryOptions)
+     * }
+     */
+    public static MethodHandle cudaLibraryLoadData$handle() {
+        return cudaLibraryLoadData.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryLoadData(cudaLibrary_t *library, const void *code, enum cudaJitOption *jitOptions, void **jitOptionsValues, unsigned int numJitOptions, enum cudaLibraryOption *libraryOptions, void **libraryOptionValues, unsigned int numLibraryOptions)
+     * }
+     */
+    public static MemorySegment cudaLibraryLoadData$address() {
+        return cudaLibraryLoadData.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryLoadData(cudaLibrary_t *library, const void *code, enum cudaJitOption *jitOptions, void **jitOptionsValues, unsigned int numJitOptions, enum cudaLibraryOption *libraryOptions, void **libraryOptionValues, unsigned int numLibraryOptions)
+     * }
+     */
+    public static int cudaLibraryLoadData(MemorySegment library, MemorySegment code, MemorySegment jitOptions, MemorySegment jitOptionsValues, int numJitOptions, MemorySegment libraryOptions, MemorySegment libraryOptionValues, int numLibraryOptions) {
+        var mh$ = cudaLibraryLoadData.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cudaLibraryLoadData", library, code, jitOptions, jitOptionsValues, numJitOptions, libraryOptions, libraryOptionValues, numLibraryOptions);
+            }
+            return (int)mh$.invokeExact(library, code, jitOptions, jitOptionsValues, numJitOptions, libraryOptions, libraryOptionValues, numLibraryOptions);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cudaLibraryUnload {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cudart_h.C_INT,
+            cudart_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = cudart_h.findOrThrow("cudaLibraryUnload");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryUnload(cudaLibrary_t library)
+     * }
+     */
+    public static FunctionDescriptor cudaLibraryUnload$descriptor() {
+        return cudaLibraryUnload.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryUnload(cudaLibrary_t library)
+     * }
+     */
+    public static MethodHandle cudaLibraryUnload$handle() {
+        return cudaLibraryUnload.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryUnload(cudaLibrary_t library)
+     * }
+     */
+    public static MemorySegment cudaLibraryUnload$address() {
+        return cudaLibraryUnload.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryUnload(cudaLibrary_t library)
+     * }
+     */
+    public static int cudaLibraryUnload(MemorySegment library) {
+        var mh$ = cudaLibraryUnload.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cudaLibraryUnload", library);
+            }
+            return (int)mh$.invokeExact(library);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cudaLibraryGetKernel {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cudart_h.C_INT,
+            cudart_h.C_POINTER,
+            cudart_h.C_POINTER,
+            cudart_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = cudart_h.findOrThrow("cudaLibraryGetKernel");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryGetKernel(cudaKernel_t *pKernel, cudaLibrary_t library, const char *name)
+     * }
+     */
+    public static FunctionDescriptor cudaLibraryGetKernel$descriptor() {
+        return cudaLibraryGetKernel.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryGetKernel(cudaKernel_t *pKernel, cudaLibrary_t library, const char *name)
+     * }
+     */
+    public static MethodHandle cudaLibraryGetKernel$handle() {
+        return cudaLibraryGetKernel.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryGetKernel(cudaKernel_t *pKernel, cudaLibrary_t library, const char *name)
+     * }
+     */
+    public static MemorySegment cudaLibraryGetKernel$address() {
+        return cudaLibraryGetKernel.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern cudaError_t cudaLibraryGetKernel(cudaKernel_t *pKernel, cudaLibrary_t library, const char *name)
+     * }
+     */
+    public static int cudaLibraryGetKernel(MemorySegment pKernel, MemorySegment library, MemorySegment name) {
+        var mh$ = cudaLibraryGetKernel.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cudaLibraryGetKernel", pKernel, library, name);
+            }
+            return (int)mh$.invokeExact(pKernel, library, name);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
