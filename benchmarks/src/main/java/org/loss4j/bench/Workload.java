@@ -137,6 +137,7 @@ public final class Workload {
             case F64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i, v);
             case I64 -> s.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, (long) v);
             case I32 -> s.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) v);
+            case BF16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, DType.floatToBf16((float) v));
         }
     }
 
@@ -146,6 +147,7 @@ public final class Workload {
             case F64 -> s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
             case I64 -> s.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
             case I32 -> s.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i);
+            case BF16 -> DType.bf16ToFloat(s.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i));
         };
     }
 

@@ -105,6 +105,7 @@ public final class TorchImpl implements Impl {
             case F64 -> ScalarType.Double;
             case I64 -> ScalarType.Long;
             case I32 -> ScalarType.Int;
+            case BF16 -> ScalarType.BFloat16;
         };
         return torch.from_blob(p, t.shape(), new TensorOptions(st));
     }
