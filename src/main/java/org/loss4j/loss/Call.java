@@ -45,6 +45,14 @@ final class Call {
 
     private static final long[] SCALAR = new long[0];
 
+    private final double[] sums = new double[4];
+
+    /** Four zeroed doubles for a kernel's partial sums (e.g. {@code SoftmaxOps} sums), reused call after call. */
+    double[] sums() {
+        java.util.Arrays.fill(sums, 0);
+        return sums;
+    }
+
     Call() {}
 
     Call(Loss loss, Ops ops, Workspace ws, Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads,
@@ -98,6 +106,16 @@ final class Call {
             java.util.Arrays.fill(t, null);
         }
         return t;
+    }
+
+    /** {@code t.reshape(d0)} without a varargs array when it is already that shape (the usual case). */
+    static Tensor view(Tensor t, long d0) {
+        return t.dim() == 1 && t.size(0) == d0 ? t : t.reshape(d0);
+    }
+
+    /** {@code t.reshape(d0, d1)} without a varargs array when it is already that shape (the usual case). */
+    static Tensor view(Tensor t, long d0, long d1) {
+        return t.dim() == 2 && t.size(0) == d0 && t.size(1) == d1 ? t : t.reshape(d0, d1);
     }
 
     /** A reusable operand array of length {@code n} (contents undefined), for a kernel call. */

@@ -162,7 +162,7 @@ public final class CrossEntropyLoss extends Loss {
             throw new IllegalArgumentException("input must be (C), (N, C) or (N, C, d1, ..., dK) logits, got a 0-dim tensor "
                     + "(PyTorch: Dimension specified as 1 but tensor has no dimensions)");
         }
-        if (Arrays.equals(input.shape(), target.shape())) {
+        if (org.loss4j.internal.check.Check.sameShape(input, target)) {
             probabilities(call, input, target);
         } else {
             classIndices(call, input, target);
@@ -187,7 +187,7 @@ public final class CrossEntropyLoss extends Loss {
         SoftmaxOps sm = call.ops.softmax();
         long outer = v.outer(), c = v.classes(), inner = v.inner();
         double eps = labelSmoothing;
-        double[] sums = new double[3];
+        double[] sums = call.sums();
         boolean grad = call.wantsGrad(0);
         if (reduction == Reduction.NONE) {
             Tensor out = call.output(dt, v.outShape());

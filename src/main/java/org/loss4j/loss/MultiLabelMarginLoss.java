@@ -111,7 +111,7 @@ public final class MultiLabelMarginLoss extends Loss {
         }
         long rows = nd <= 1 ? 1 : input.size(0);
         long classes = nd == 0 ? 1 : input.size(nd - 1);
-        boolean ok = nd == 2 ? java.util.Arrays.equals(target.shape(), input.shape())
+        boolean ok = nd == 2 ? org.loss4j.internal.check.Check.sameShape(target, input)
                 : target.dim() <= 1 && target.numel() == classes;
         if (!ok) {
             throw new IllegalArgumentException("inconsistent target size: target must have the input's shape "

@@ -165,15 +165,15 @@ public final class MultiMarginLoss extends Loss {
         for (long n = 0; n < rows; n++) Check.classIndex("target", target.getLong(n), n, classes);
 
         DType dt = input.dtype();
-        Tensor x = input.reshape(rows, classes);
-        Tensor y = target.reshape(rows);
+        Tensor x = Call.view(input, rows, classes);
+        Tensor y = Call.view(target, rows);
         if (reduction == Reduction.NONE) {
             Tensor go = call.wantsGrad(0) ? call.gradOutputTensor(dt, target.shape()) : null;
             Tensor out = call.output(dt, target.shape());
-            call.ops.margin().multiMargin(x, y, weight, p, margin, out.reshape(rows));
+            call.ops.margin().multiMargin(x, y, weight, p, margin, Call.view(out, rows));
             if (go != null) {
-                call.ops.margin().multiMarginBackward(x, y, weight, p, margin, go.reshape(rows), 0,
-                        call.grad(0).reshape(rows, classes));
+                call.ops.margin().multiMarginBackward(x, y, weight, p, margin, Call.view(go, rows), 0,
+                        Call.view(call.grad(0), rows, classes));
             }
         } else {
             double divisor = reduction == Reduction.MEAN ? rows : 1;
@@ -182,7 +182,7 @@ public final class MultiMarginLoss extends Loss {
             call.outputScalar(dt, sum / divisor);
             if (call.wantsGrad(0)) {
                 call.ops.margin().multiMarginBackward(x, y, weight, p, margin, null, g / divisor,
-                        call.grad(0).reshape(rows, classes));
+                        Call.view(call.grad(0), rows, classes));
             }
         }
     }

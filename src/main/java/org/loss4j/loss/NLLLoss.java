@@ -143,7 +143,7 @@ public final class NLLLoss extends Loss {
 
         DType dt = input.dtype();
         SoftmaxOps sm = call.ops.softmax();
-        double[] sums = new double[3];
+        double[] sums = call.sums();
         boolean grad = call.wantsGrad(0);
         if (reduction == Reduction.NONE) {
             Tensor out = call.output(dt, v.outShape());
@@ -172,7 +172,38 @@ public final class NLLLoss extends Loss {
      * The {@code [outer, C, inner]} view of an input with the class dimension at 1 ({@code (C)} unbatched), and the
      * per-position output shape.
      */
-    record ClassView(long outer, long classes, long inner, long[] outShape) {}
+    static final class ClassView {
+        private long outer, classes, inner;
+        private Tensor input;
+
+        private ClassView set(long outer, long classes, long inner, Tensor input) {
+            this.outer = outer;
+            this.classes = classes;
+            this.inner = inner;
+            this.input = input;
+            return this;
+        }
+
+        long outer() {
+            return outer;
+        }
+
+        long classes() {
+            return classes;
+        }
+
+        long inner() {
+            return inner;
+        }
+
+        /** The per-position output shape ({@code reduction='none'} only: it allocates). */
+        long[] outShape() {
+            return input.dim() == 1 ? new long[0] : targetShape(input);
+        }
+    }
+
+    /** One per thread, reused: the view lives for one compute (references dropped by the next). */
+    private static final ThreadLocal<ClassView> VIEW = ThreadLocal.withInitial(ClassView::new);
 
     /** PyTorch's shape rules for class-index targets ({@code nll_loss_nd}), with PyTorch's messages. */
     static ClassView classView(Tensor input, Tensor target) {
@@ -183,7 +214,7 @@ public final class NLLLoss extends Loss {
         }
         if (d == 1) {
             if (target.dim() == 0 || (target.dim() == 1 && target.size(0) == 1)) {
-                return new ClassView(1, input.size(0), 1, new long[0]);
+                return VIEW.get().set(1, input.size(0), 1, input);
             }
             if (target.dim() == 1) {
                 throw new IllegalArgumentException("For 1D input, 1D target must have size 1, but got target size: "
@@ -201,14 +232,24 @@ public final class NLLLoss extends Loss {
             throw new IllegalArgumentException("Expected input batch_size (" + n + ") to match target batch_size ("
                     + target.size(0) + ") (input size " + Check.shape(input) + ", target size " + Check.shape(target) + ")");
         }
-        long[] want = targetShape(input);
-        if (!Arrays.equals(want, target.shape())) {
+        if (!isTargetShape(input, target)) {
+            long[] want = targetShape(input);
             throw new IllegalArgumentException("Expected target size " + Arrays.toString(want) + ", got " + Check.shape(target)
                     + " for input of size " + Check.shape(input) + (d == 2 ? " (multi-target not supported)" : ""));
         }
         long inner = 1;
         for (int k = 2; k < d; k++) inner *= input.size(k);
-        return new ClassView(n, input.size(1), inner, want);
+        return VIEW.get().set(n, input.size(1), inner, input);
+    }
+
+    /** True if {@code target} is {@code (N, d1, ..., dK)} for an input {@code (N, C, d1, ..., dK)} (no copies). */
+    static boolean isTargetShape(Tensor input, Tensor target) {
+        int d = input.dim();
+        if (target.dim() != d - 1 || target.size(0) != input.size(0)) return false;
+        for (int k = 2; k < d; k++) {
+            if (target.size(k - 1) != input.size(k)) return false;
+        }
+        return true;
     }
 
     /** {@code (N, d1, ..., dK)} for an input {@code (N, C, d1, ..., dK)}. */

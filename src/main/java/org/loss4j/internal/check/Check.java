@@ -78,7 +78,7 @@ public final class Check {
 
     /** Identical shapes. */
     public static void sameShape(String nameA, Tensor a, String nameB, Tensor b) {
-        if (!Arrays.equals(a.shape(), b.shape())) {
+        if (!sameShape(a, b)) {
             throw new IllegalArgumentException(nameA + " and " + nameB + " must have the same shape, got " + nameA + " "
                     + shape(a) + " and " + nameB + " " + shape(b));
         }
@@ -135,9 +135,27 @@ public final class Check {
     /** An output or gradient tensor supplied by the caller: present, of the expected dtype and shape. */
     public static void output(String name, Tensor t, DType dtype, long[] shape) {
         present(name, t);
-        if (t.dtype() != dtype || !Arrays.equals(t.shape(), shape)) {
+        if (t.dtype() != dtype || !hasShape(t, shape)) {
             throw new IllegalArgumentException(name + " must be " + dtype.torchName() + " of shape " + Arrays.toString(shape)
                     + ", got " + t.dtype().torchName() + " of shape " + shape(t));
         }
+    }
+
+    /** True if {@code a} and {@code b} have the same shape (compared in place: no copies). */
+    public static boolean sameShape(Tensor a, Tensor b) {
+        if (a.dim() != b.dim()) return false;
+        for (int d = 0; d < a.dim(); d++) {
+            if (a.size(d) != b.size(d)) return false;
+        }
+        return true;
+    }
+
+    /** True if {@code t} has exactly {@code shape} (compared in place: no copies). */
+    public static boolean hasShape(Tensor t, long[] shape) {
+        if (t.dim() != shape.length) return false;
+        for (int d = 0; d < shape.length; d++) {
+            if (t.size(d) != shape[d]) return false;
+        }
+        return true;
     }
 }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
-import java.util.stream.IntStream;
 import org.loss4j.DType;
 import org.loss4j.Tensor;
 import org.loss4j.internal.ops.SoftmaxOps;
@@ -20,7 +19,7 @@ import org.loss4j.internal.ops.SoftmaxOps;
  * accumulated in double and the chunks are added in order, so results do not depend on the threads. Large calls
  * run the chunks in parallel.
  */
-final class FusedCrossEntropy {
+final class FusedCrossEntropy implements Parallel.Tasks {
 
     /** Elements per chunk (rows are never split). */
     private static final long CHUNK_ELEMENTS = 1 << 15;
@@ -109,12 +108,11 @@ final class FusedCrossEntropy {
             if (chunks == 1) k.chunk(0, rows, sums, 0);
             return;
         }
-        double[] part = new double[3 * chunks];
-        if (THREADS > 1 && rows * n >= PARALLEL_MIN) {
-            IntStream.range(0, chunks).parallel().forEach(i -> k.chunk(i * perChunk, Math.min(rows, (i + 1) * perChunk), part, 3 * i));
-        } else {
-            for (int i = 0; i < chunks; i++) k.chunk(i * perChunk, Math.min(rows, (i + 1) * perChunk), part, 3 * i);
-        }
+        if (part.length < 3 * chunks) part = new double[3 * chunks]; // kept for the next call
+        double[] part = this.part;
+        k.rows = rows;
+        k.perChunk = perChunk;
+        Parallel.forEach(chunks, THREADS > 1 && rows * n >= PARALLEL_MIN, k);
         double nll = 0, sm = 0, w = 0;
         for (int i = 0; i < chunks; i++) {
             nll += part[3 * i + SoftmaxOps.NLL_SUM];
@@ -125,6 +123,16 @@ final class FusedCrossEntropy {
         sums[SoftmaxOps.SMOOTH_SUM] = sm;
         sums[SoftmaxOps.WEIGHT_SUM] = w;
     }
+
+    /** Chunk {@code i} of the current call (a {@link Parallel.Tasks}: the chunks run on the pool's threads). */
+    @Override
+    public void run(int i) {
+        chunk(i * perChunk, Math.min(rows, (i + 1) * perChunk), part, 3 * i);
+    }
+
+    private long rows, perChunk;
+    /** Partial sums per chunk, reused call after call. */
+    private double[] part = new double[48];
 
     private void chunk(long from, long to, double[] part, int slot) {
         double nllSum = 0, smoothSum = 0, weightSum = 0;

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
 import org.loss4j.DType;
 import org.loss4j.Tensor;
 import org.loss4j.internal.ops.CtcOps;
@@ -44,7 +43,9 @@ final class JavaCtcOps implements CtcOps {
                         Tensor nll, Tensor gradScale, boolean zeroInfinity, Tensor grad) {
         int batch = Math.toIntExact(logProbs.size(1));
         boolean padded = targets.dim() == 2;
-        long[] targetOffset = new long[batch];
+        Job job = JOBS.get(); // this thread's, reused call after call
+        if (job.targetOffset.length < batch) job.targetOffset = new long[batch];
+        long[] targetOffset = job.targetOffset;
         long maxInput = 0;
         long maxTarget = 0;
         long cells = 0;
@@ -59,15 +60,14 @@ final class JavaCtcOps implements CtcOps {
             cells += il * (2 * tl + 1);
         }
         if (grad != null) grad.segment().fill((byte) 0); // frames t >= input_length keep 0, as PyTorch
-        Job job = new Job(logProbs, targets, inputLengths, targetLengths, targetOffset, blank, nll, gradScale,
-                zeroInfinity, grad, maxInput, maxTarget);
+        job.set(logProbs, targets, inputLengths, targetLengths, batch, blank, nll, gradScale, zeroInfinity, grad,
+                maxInput, maxTarget);
         int workers = cells < PARALLEL_MIN_CELLS ? 1 : Math.min(batch, THREADS);
-        AtomicInteger next = new AtomicInteger();
-        if (workers <= 1) {
-            job.run(next);
-        } else {
+        try {
             // items are independent and each is computed the same way on any thread: results do not depend on it
-            IntStream.range(0, workers).parallel().forEach(w -> job.run(next));
+            Parallel.forEach(workers, workers > 1, job);
+        } finally {
+            job.clear();
         }
     }
 
@@ -86,13 +86,47 @@ final class JavaCtcOps implements CtcOps {
     private static final int THREADS = Math.max(1, Integer.getInteger("loss4j.threads",
             Runtime.getRuntime().availableProcessors()));
 
-    /** One call's arguments; {@link #run} takes batch items from a shared counter until none is left. */
-    private record Job(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths, long[] targetOffset,
-                       long blank, Tensor nll, Tensor gradScale, boolean zeroInfinity, Tensor grad, long maxInput,
-                       long maxTarget) {
+    private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
+
+    /**
+     * One call's arguments (one per calling thread, reused); each worker ({@link #run(int)}) takes batch items from a
+     * shared counter until none is left.
+     */
+    private static final class Job implements Parallel.Tasks {
+        Tensor logProbs, targets, inputLengths, targetLengths, nll, gradScale, grad;
+        long[] targetOffset = new long[0];
+        int batch;
+        long blank, maxInput, maxTarget;
+        boolean zeroInfinity;
+        final AtomicInteger next = new AtomicInteger();
+
+        void set(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths, int batch, long blank,
+                 Tensor nll, Tensor gradScale, boolean zeroInfinity, Tensor grad, long maxInput, long maxTarget) {
+            this.logProbs = logProbs;
+            this.targets = targets;
+            this.inputLengths = inputLengths;
+            this.targetLengths = targetLengths;
+            this.batch = batch;
+            this.blank = blank;
+            this.nll = nll;
+            this.gradScale = gradScale;
+            this.zeroInfinity = zeroInfinity;
+            this.grad = grad;
+            this.maxInput = maxInput;
+            this.maxTarget = maxTarget;
+            next.set(0);
+        }
+
+        void clear() {
+            logProbs = targets = inputLengths = targetLengths = nll = gradScale = grad = null;
+        }
+
+        @Override
+        public void run(int worker) {
+            run(next);
+        }
 
         void run(AtomicInteger next) {
-            int batch = targetOffset.length;
             if (VECTOR && 2 * maxTarget + 1 >= VECTOR_MIN_STATES) {
                 VectorCtcItem item = VectorCtcItem.current(); // this thread's scratch
                 for (int b = next.getAndIncrement(); b < batch; b = next.getAndIncrement()) {

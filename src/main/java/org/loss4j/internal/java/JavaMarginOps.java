@@ -94,12 +94,32 @@ final class JavaMarginOps implements MarginOps {
         return k;
     }
 
+    /** Per-thread row scratch for the multi-label kernels (kept between calls; cleared rows in, cleared rows out). */
+    private static final class Scratch {
+        private boolean[] isLabel = new boolean[0];
+        private double[] acc = new double[0];
+
+        boolean[] isLabel(int n) {
+            if (isLabel.length < n) isLabel = new boolean[n];
+            java.util.Arrays.fill(isLabel, 0, n, false);
+            return isLabel;
+        }
+
+        double[] acc(int n) {
+            if (acc.length < n) acc = new double[n];
+            java.util.Arrays.fill(acc, 0, n, 0);
+            return acc;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     @Override
     public double multiLabelMargin(Tensor input, Tensor target, Tensor outRows) {
         long rows = input.size(0);
         int classes = Math.toIntExact(input.size(1));
         boolean single = input.dtype() == DType.F32;
-        boolean[] isLabel = new boolean[classes];
+        boolean[] isLabel = SCRATCH.get().isLabel(classes);
         double total = 0;
         for (long n = 0; n < rows; n++) {
             long base = n * classes;
@@ -113,7 +133,7 @@ final class JavaMarginOps implements MarginOps {
                     if (z > 0) s += z;
                 }
             }
-            java.util.Arrays.fill(isLabel, false);
+            java.util.Arrays.fill(isLabel, 0, classes, false);
             double row = s / classes;
             if (single) row = (float) row;
             if (outRows != null) outRows.setDouble(n, row);
@@ -128,8 +148,9 @@ final class JavaMarginOps implements MarginOps {
         long rows = input.size(0);
         int classes = Math.toIntExact(input.size(1));
         boolean single = input.dtype() == DType.F32;
-        boolean[] isLabel = new boolean[classes];
-        double[] acc = new double[classes];
+        Scratch sc = SCRATCH.get();
+        boolean[] isLabel = sc.isLabel(classes);
+        double[] acc = sc.acc(classes);
         for (long n = 0; n < rows; n++) {
             long base = n * classes;
             double g = upstream(gradRows, gradScale, n) / classes;
@@ -147,12 +168,14 @@ final class JavaMarginOps implements MarginOps {
                 }
             }
             for (int i = 0; i < classes; i++) gradInput.setDouble(base + i, acc[i]);
-            java.util.Arrays.fill(isLabel, false);
-            java.util.Arrays.fill(acc, 0);
+            java.util.Arrays.fill(isLabel, 0, classes, false);
+            java.util.Arrays.fill(acc, 0, classes, 0);
         }
     }
 
     // ------------------------------------------------------------------ cosine similarity
+
+    private static final ThreadLocal<CosineRow> COSINE_ROW = ThreadLocal.withInitial(CosineRow::new);
 
     /** Per-row quantities of both cosine forms: the similarity and the scales of its gradient. */
     private static final class CosineRow {
@@ -221,7 +244,7 @@ final class JavaMarginOps implements MarginOps {
         long rows = x1.size(0);
         long width = x1.size(1);
         boolean single = x1.dtype() == DType.F32;
-        CosineRow r = new CosineRow();
+        CosineRow r = COSINE_ROW.get(); // per thread: written before every read
         for (long n = 0; n < rows; n++) {
             cosineRow(form, eps, single, x1, x2, n * width, width, r);
             out.setDouble(n, r.cos);
@@ -234,7 +257,7 @@ final class JavaMarginOps implements MarginOps {
         long rows = x1.size(0);
         long width = x1.size(1);
         boolean single = x1.dtype() == DType.F32;
-        CosineRow r = new CosineRow();
+        CosineRow r = COSINE_ROW.get(); // per thread: written before every read
         for (long n = 0; n < rows; n++) {
             long base = n * width;
             cosineRow(form, eps, single, x1, x2, base, width, r);

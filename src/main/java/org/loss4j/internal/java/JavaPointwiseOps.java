@@ -73,8 +73,53 @@ final class JavaPointwiseOps implements PointwiseOps {
         MemorySegment ga = grads == null ? null : seg(grads[0]);
         MemorySegment gb = grads == null ? null : seg(grads[1]);
         if (!Parallel.splits(n)) return kernels.run(kind, param, a, b, ga, gb, g, 0, n);
-        return Parallel.sum(n, (from, to) -> kernels.run(kind, param, a, b, ga, gb, g, from, to));
+        PairRange r = PAIR.get();
+        r.kernels = kernels;
+        r.kind = kind;
+        r.param = param;
+        r.a = a;
+        r.b = b;
+        r.ga = ga;
+        r.gb = gb;
+        r.g = g;
+        try {
+            return Parallel.sum(n, r);
+        } finally {
+            r.kernels = null;
+            r.a = r.b = r.ga = r.gb = null;
+        }
     }
+
+    /** A pair kernel over a sub-range: one per thread, reused (a capturing lambda would allocate per call). */
+    private static final class PairRange implements Parallel.Range {
+        PairKernels kernels;
+        int kind;
+        double param, g;
+        MemorySegment a, b, ga, gb;
+
+        @Override
+        public double run(long from, long to) {
+            return kernels.run(kind, param, a, b, ga, gb, g, from, to);
+        }
+    }
+
+    private static final ThreadLocal<PairRange> PAIR = ThreadLocal.withInitial(PairRange::new);
+
+    /** A flat element-wise term over a sub-range: one per thread, reused. */
+    private static final class FlatRange implements Parallel.Range {
+        PointwiseFn fn;
+        boolean single, wantGrad;
+        MemorySegment a, b, c, e, out, go, g0, g1, g2, g3;
+        double gradScale;
+
+        @Override
+        public double run(long from, long to) {
+            return single ? flatF32(fn, a, b, c, e, out, go, gradScale, wantGrad, g0, g1, g2, g3, from, to)
+                    : flatF64(fn, a, b, c, e, out, go, gradScale, wantGrad, g0, g1, g2, g3, from, to);
+        }
+    }
+
+    private static final ThreadLocal<FlatRange> FLAT = ThreadLocal.withInitial(FlatRange::new);
 
     private static double flat(PointwiseFn fn, int k, boolean single, Tensor[] operands, Tensor outNone, Tensor gradOut,
                                double gradScale, Tensor[] grads, long n) {
@@ -93,9 +138,27 @@ final class JavaPointwiseOps implements PointwiseOps {
             return single ? flatF32(fn, a, b, c, e, out, go, gradScale, wantGrad, g0, g1, g2, g3, 0, n)
                     : flatF64(fn, a, b, c, e, out, go, gradScale, wantGrad, g0, g1, g2, g3, 0, n);
         }
-        return Parallel.sum(n, (from, to) -> single
-                ? flatF32(fn, a, b, c, e, out, go, gradScale, wantGrad, g0, g1, g2, g3, from, to)
-                : flatF64(fn, a, b, c, e, out, go, gradScale, wantGrad, g0, g1, g2, g3, from, to));
+        FlatRange r = FLAT.get();
+        r.fn = fn;
+        r.single = single;
+        r.wantGrad = wantGrad;
+        r.a = a;
+        r.b = b;
+        r.c = c;
+        r.e = e;
+        r.out = out;
+        r.go = go;
+        r.g0 = g0;
+        r.g1 = g1;
+        r.g2 = g2;
+        r.g3 = g3;
+        r.gradScale = gradScale;
+        try {
+            return Parallel.sum(n, r);
+        } finally {
+            r.fn = null;
+            r.a = r.b = r.c = r.e = r.out = r.go = r.g0 = r.g1 = r.g2 = r.g3 = null;
+        }
     }
 
     private static double flatF32(PointwiseFn fn, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment e,

@@ -63,30 +63,69 @@ public final class Workspace {
         long n = 1;
         for (long d : shape) n = Math.multiplyExact(n, d);
         long bytes = Math.max(ALIGN, (n * dtype.byteSize() + ALIGN - 1) & -ALIGN);
-        MemorySegment seg = allocate(bytes);
-        return Tensor.wrap(seg, dtype, shape);
+        place(bytes);
+        // the same place, dtype and shape as an earlier call (the steady state): the same tensor object
+        int h = slot(placedBlock, placedOffset, dtype, shape);
+        Tensor t = views[h];
+        if (t != null && viewBlock[h] == placedBlock && viewOffset[h] == placedOffset && t.dtype() == dtype && sameShape(t, shape)) {
+            return t;
+        }
+        t = Tensor.wrap(blocks.get(placedBlock).asSlice(placedOffset, bytes), dtype, shape);
+        views[h] = t;
+        viewBlock[h] = placedBlock;
+        viewOffset[h] = placedOffset;
+        return t;
     }
 
-    private MemorySegment allocate(long bytes) {
+    /** Scratch tensors handed out before, by place: a call that repeats allocates no tensor objects. */
+    private static final int VIEWS = 256;
+    private final Tensor[] views = new Tensor[VIEWS];
+    private final int[] viewBlock = new int[VIEWS];
+    private final long[] viewOffset = new long[VIEWS];
+    private int placedBlock;
+    private long placedOffset;
+
+    private static int slot(int block, long offset, DType dtype, long[] shape) {
+        long h = block * 0x9E3779B97F4A7C15L + offset * 31 + dtype.ordinal();
+        for (long d : shape) h = h * 1_000_003L + d;
+        h ^= h >>> 29;
+        h *= 0xBF58476D1CE4E5B9L;
+        return (int) (h >>> 56) & (VIEWS - 1);
+    }
+
+    private static boolean sameShape(Tensor t, long[] shape) {
+        if (t.dim() != shape.length) return false;
+        for (int d = 0; d < shape.length; d++) {
+            if (t.size(d) != shape[d]) return false;
+        }
+        return true;
+    }
+
+    /** Reserves {@code bytes} at ({@link #placedBlock}, {@link #placedOffset}). */
+    private void place(long bytes) {
         if (block >= 0 && offset + bytes <= blocks.get(block).byteSize()) {
-            MemorySegment s = blocks.get(block).asSlice(offset, bytes);
+            placedBlock = block;
+            placedOffset = offset;
             offset += bytes;
-            return s;
+            return;
         }
         // next block that fits, else a new one at least twice the last
         while (block + 1 < blocks.size()) {
             block++;
             offset = 0;
             if (bytes <= blocks.get(block).byteSize()) {
+                placedBlock = block;
+                placedOffset = 0;
                 offset = bytes;
-                return blocks.get(block).asSlice(0, bytes);
+                return;
             }
         }
         long last = blocks.isEmpty() ? MIN_BLOCK : blocks.getLast().byteSize();
         long size = Math.max(bytes, Math.max(MIN_BLOCK, last * 2));
         blocks.add(arena.allocate(size, ALIGN));
         block = blocks.size() - 1;
+        placedBlock = block;
+        placedOffset = 0;
         offset = bytes;
-        return blocks.get(block).asSlice(0, bytes);
     }
 }
