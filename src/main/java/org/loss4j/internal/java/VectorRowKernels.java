@@ -6,6 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.loss4j.internal.java.vector.VectorMath;
@@ -18,6 +20,7 @@ import org.loss4j.internal.java.vector.VectorMath;
 final class VectorRowKernels implements RowKernels {
 
     private static final VectorSpecies<Float> FS = VectorMath.SPECIES;
+    private static final VectorSpecies<Integer> IS = FS.withLanes(int.class);
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
     private static final ByteOrder BO = ByteOrder.nativeOrder();
     private static final int FL = FS.length();
@@ -76,59 +79,124 @@ final class VectorRowKernels implements RowKernels {
 
     @Override
     public double expSumF32(MemorySegment x, long off, int n, double m, MemorySegment e, long eoff) {
-        // exp(x - m) with x - m <= 0: VectorMath's, which costs less than VectorOperators.EXP and rounds the same at
-        // every JIT tier. One exp per iteration and two loops (with and without the store): bigger loop bodies
-        // measured slower, C2 stops inlining the Vector API calls past a size and boxes the vectors.
         return e == null ? expSumF32(x, off, n, m) : expSumStoreF32(x, off, n, m, e, eoff);
     }
 
+    // exp(x - m) with x - m <= 0 is VectorMath.expNonPositive written out in the loop, twice per iteration (one
+    // conversion to double per two vectors). Measured: called as a method, C2 sometimes does not inline it (under the
+    // pool's workers, or depending on compile order) and then boxes every vector (137 KB and several times the time
+    // per call at (64, 1000)); written out, the loops are also too large (> FreqInlineSize) to be inlined into their
+    // callers, so each is compiled on its own with the whole inlining budget for the Vector API calls.
     private static double expSumF32(MemorySegment x, long off, int n, double m) {
         int bound = FS.loopBound(n);
         FloatVector mv = FloatVector.broadcast(FS, (float) m);
+        FloatVector lo = FloatVector.broadcast(FS, VectorMath.EXP_MIN_NORMAL_ARG), zero = FloatVector.zero(FS);
+        FloatVector one = FloatVector.broadcast(FS, 1f), log2e = FloatVector.broadcast(FS, VectorMath.LOG2E);
+        FloatVector shifter = FloatVector.broadcast(FS, VectorMath.SHIFTER);
+        FloatVector ln2hi = FloatVector.broadcast(FS, VectorMath.MINUS_LN2_HI), ln2lo = FloatVector.broadcast(FS, VectorMath.MINUS_LN2_LO);
+        FloatVector p0 = FloatVector.broadcast(FS, VectorMath.P0), p1 = FloatVector.broadcast(FS, VectorMath.P1);
+        FloatVector p2 = FloatVector.broadcast(FS, VectorMath.P2), p3 = FloatVector.broadcast(FS, VectorMath.P3);
+        FloatVector p4 = FloatVector.broadcast(FS, VectorMath.P4), p5 = FloatVector.broadcast(FS, VectorMath.P5);
+        IntVector shift = IntVector.broadcast(IS, 23), bias = IntVector.broadcast(IS, VectorMath.SCALE_BIAS_BITS);
         DoubleVector s0 = DoubleVector.zero(DS), s1 = DoubleVector.zero(DS);
-        int k = 0;
-        for (; k + 2 * FL <= bound; k += 2 * FL) { // two exps (each in [0, 1]) added in float: one conversion for both
-            long at = (off + k) * 4;
-            FloatVector v0 = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv));
-            FloatVector v1 = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv));
+        int k0 = 0;
+        for (; k0 + 2 * FL <= bound; k0 += 2 * FL) { // two exps added in float: one conversion for both
+            long at = (off + k0) * 4;
+            FloatVector v0, v1;
+            { // exp(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv)), VectorMath.expNonPositive written out (see above)
+                FloatVector xe = FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv);
+                VectorMask<Float> tiny = xe.compare(VectorOperators.LT, lo);
+                FloatVector xc = xe.blend(lo, tiny);
+                FloatVector t = xc.lanewise(VectorOperators.FMA, log2e, shifter);
+                FloatVector k = t.sub(shifter);
+                FloatVector r = k.lanewise(VectorOperators.FMA, ln2lo, k.lanewise(VectorOperators.FMA, ln2hi, xc));
+                FloatVector p = r.lanewise(VectorOperators.FMA, p0, p1).lanewise(VectorOperators.FMA, r, p2)
+                        .lanewise(VectorOperators.FMA, r, p3).lanewise(VectorOperators.FMA, r, p4)
+                        .lanewise(VectorOperators.FMA, r, p5).lanewise(VectorOperators.FMA, r, one)
+                        .lanewise(VectorOperators.FMA, r, one);
+                FloatVector scale = (FloatVector) ((IntVector) t.reinterpretAsInts()).lanewise(VectorOperators.LSHL, shift)
+                        .sub(bias).reinterpretAsFloats();
+                v0 = p.mul(scale).blend(zero, tiny);
+            }
+            { // exp(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv)), VectorMath.expNonPositive written out (see above)
+                FloatVector xe = FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv);
+                VectorMask<Float> tiny = xe.compare(VectorOperators.LT, lo);
+                FloatVector xc = xe.blend(lo, tiny);
+                FloatVector t = xc.lanewise(VectorOperators.FMA, log2e, shifter);
+                FloatVector k = t.sub(shifter);
+                FloatVector r = k.lanewise(VectorOperators.FMA, ln2lo, k.lanewise(VectorOperators.FMA, ln2hi, xc));
+                FloatVector p = r.lanewise(VectorOperators.FMA, p0, p1).lanewise(VectorOperators.FMA, r, p2)
+                        .lanewise(VectorOperators.FMA, r, p3).lanewise(VectorOperators.FMA, r, p4)
+                        .lanewise(VectorOperators.FMA, r, p5).lanewise(VectorOperators.FMA, r, one)
+                        .lanewise(VectorOperators.FMA, r, one);
+                FloatVector scale = (FloatVector) ((IntVector) t.reinterpretAsInts()).lanewise(VectorOperators.LSHL, shift)
+                        .sub(bias).reinterpretAsFloats();
+                v1 = p.mul(scale).blend(zero, tiny);
+            }
             FloatVector v = v0.add(v1);
             s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
-        for (; k < bound; k += FL) {
-            FloatVector v = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO).sub(mv));
-            s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
-        }
         double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        if (bound < n) s += SCALAR.expSumF32(x, off + bound, n - bound, m, null, 0);
+        if (k0 < n) s += SCALAR.expSumF32(x, off + k0, n - k0, m, null, 0);
         return s;
     }
 
     private static double expSumStoreF32(MemorySegment x, long off, int n, double m, MemorySegment e, long eoff) {
         int bound = FS.loopBound(n);
         FloatVector mv = FloatVector.broadcast(FS, (float) m);
+        FloatVector lo = FloatVector.broadcast(FS, VectorMath.EXP_MIN_NORMAL_ARG), zero = FloatVector.zero(FS);
+        FloatVector one = FloatVector.broadcast(FS, 1f), log2e = FloatVector.broadcast(FS, VectorMath.LOG2E);
+        FloatVector shifter = FloatVector.broadcast(FS, VectorMath.SHIFTER);
+        FloatVector ln2hi = FloatVector.broadcast(FS, VectorMath.MINUS_LN2_HI), ln2lo = FloatVector.broadcast(FS, VectorMath.MINUS_LN2_LO);
+        FloatVector p0 = FloatVector.broadcast(FS, VectorMath.P0), p1 = FloatVector.broadcast(FS, VectorMath.P1);
+        FloatVector p2 = FloatVector.broadcast(FS, VectorMath.P2), p3 = FloatVector.broadcast(FS, VectorMath.P3);
+        FloatVector p4 = FloatVector.broadcast(FS, VectorMath.P4), p5 = FloatVector.broadcast(FS, VectorMath.P5);
+        IntVector shift = IntVector.broadcast(IS, 23), bias = IntVector.broadcast(IS, VectorMath.SCALE_BIAS_BITS);
         DoubleVector s0 = DoubleVector.zero(DS), s1 = DoubleVector.zero(DS);
-        int k = 0;
-        for (; k + 2 * FL <= bound; k += 2 * FL) { // two exps (each in [0, 1]) added in float: one conversion for both
-            long at = (off + k) * 4;
-            FloatVector v0 = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv));
-            FloatVector v1 = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv));
-            long et = (eoff + k) * 4;
+        int k0 = 0;
+        for (; k0 + 2 * FL <= bound; k0 += 2 * FL) { // two exps added in float: one conversion for both
+            long at = (off + k0) * 4;
+            FloatVector v0, v1;
+            { // exp(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv)), VectorMath.expNonPositive written out (see above)
+                FloatVector xe = FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv);
+                VectorMask<Float> tiny = xe.compare(VectorOperators.LT, lo);
+                FloatVector xc = xe.blend(lo, tiny);
+                FloatVector t = xc.lanewise(VectorOperators.FMA, log2e, shifter);
+                FloatVector k = t.sub(shifter);
+                FloatVector r = k.lanewise(VectorOperators.FMA, ln2lo, k.lanewise(VectorOperators.FMA, ln2hi, xc));
+                FloatVector p = r.lanewise(VectorOperators.FMA, p0, p1).lanewise(VectorOperators.FMA, r, p2)
+                        .lanewise(VectorOperators.FMA, r, p3).lanewise(VectorOperators.FMA, r, p4)
+                        .lanewise(VectorOperators.FMA, r, p5).lanewise(VectorOperators.FMA, r, one)
+                        .lanewise(VectorOperators.FMA, r, one);
+                FloatVector scale = (FloatVector) ((IntVector) t.reinterpretAsInts()).lanewise(VectorOperators.LSHL, shift)
+                        .sub(bias).reinterpretAsFloats();
+                v0 = p.mul(scale).blend(zero, tiny);
+            }
+            { // exp(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv)), VectorMath.expNonPositive written out (see above)
+                FloatVector xe = FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv);
+                VectorMask<Float> tiny = xe.compare(VectorOperators.LT, lo);
+                FloatVector xc = xe.blend(lo, tiny);
+                FloatVector t = xc.lanewise(VectorOperators.FMA, log2e, shifter);
+                FloatVector k = t.sub(shifter);
+                FloatVector r = k.lanewise(VectorOperators.FMA, ln2lo, k.lanewise(VectorOperators.FMA, ln2hi, xc));
+                FloatVector p = r.lanewise(VectorOperators.FMA, p0, p1).lanewise(VectorOperators.FMA, r, p2)
+                        .lanewise(VectorOperators.FMA, r, p3).lanewise(VectorOperators.FMA, r, p4)
+                        .lanewise(VectorOperators.FMA, r, p5).lanewise(VectorOperators.FMA, r, one)
+                        .lanewise(VectorOperators.FMA, r, one);
+                FloatVector scale = (FloatVector) ((IntVector) t.reinterpretAsInts()).lanewise(VectorOperators.LSHL, shift)
+                        .sub(bias).reinterpretAsFloats();
+                v1 = p.mul(scale).blend(zero, tiny);
+            }
+            long et = (eoff + k0) * 4;
             v0.intoMemorySegment(e, et, BO);
             v1.intoMemorySegment(e, et + 4L * FL, BO);
             FloatVector v = v0.add(v1);
             s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
-        for (; k < bound; k += FL) {
-            FloatVector v = VectorMath.expNonPositive(FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO).sub(mv));
-            v.intoMemorySegment(e, (eoff + k) * 4, BO);
-            s0 = s0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
-        }
         double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        if (bound < n) s += SCALAR.expSumF32(x, off + bound, n - bound, m, e, eoff + bound);
+        if (k0 < n) s += SCALAR.expSumF32(x, off + k0, n - k0, m, e, eoff + k0);
         return s;
     }
 

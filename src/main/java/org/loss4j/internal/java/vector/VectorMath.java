@@ -38,25 +38,27 @@ public final class VectorMath {
 
     private static final float ZERO = 0f;
     private static final float ONE = 1f;
-    private static final float LOG2E = 1.44269504088896341f;
+    public static final float LOG2E = 1.44269504088896341f;
     /** ln2 split: {@code LN2_HI} has 9 significant bits, so {@code k * LN2_HI} is exact for the k that occur. */
-    private static final float MINUS_LN2_HI = -0.693359375f;
-    private static final float MINUS_LN2_LO = 2.12194440e-4f;
+    public static final float MINUS_LN2_HI = -0.693359375f;
+    public static final float MINUS_LN2_LO = 2.12194440e-4f;
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer kept in the low mantissa bits. */
-    private static final float SHIFTER = 12582912f;
+    public static final float SHIFTER = 12582912f;
     /** The shifter's bits, less the exponent bias, moved into the exponent field: subtracting them leaves the bits of 2^k. */
+    /** {@link #SHIFTER}'s bits less the exponent bias, moved into the exponent field. */
+    public static final int SCALE_BIAS_BITS = (Float.floatToRawIntBits(12582912f) - 127) << 23;
     private static final IntVector SHIFTER_EXPONENT =
             IntVector.broadcast(SPECIES.withLanes(int.class), (Float.floatToRawIntBits(12582912f) - 127) << 23);
     private static final IntVector TWENTY_THREE = IntVector.broadcast(SPECIES.withLanes(int.class), 23);
     /** Below this e^x is not a normal float: the result is flushed to 0 there (PyTorch's subnormal is under 1.2e-38). */
-    private static final float EXP_MIN_NORMAL_ARG = -87.33654f;
+    public static final float EXP_MIN_NORMAL_ARG = -87.33654f;
 
-    private static final float P0 = 1.9875691500e-4f;
-    private static final float P1 = 1.3981999507e-3f;
-    private static final float P2 = 8.3334519073e-3f;
-    private static final float P3 = 4.1665795894e-2f;
-    private static final float P4 = 1.6666665459e-1f;
-    private static final float P5 = 5.0000001201e-1f;
+    public static final float P0 = 1.9875691500e-4f;
+    public static final float P1 = 1.3981999507e-3f;
+    public static final float P2 = 8.3334519073e-3f;
+    public static final float P3 = 4.1665795894e-2f;
+    public static final float P4 = 1.6666665459e-1f;
+    public static final float P5 = 5.0000001201e-1f;
 
     /** log1p(v)/v on [0, 1], power basis, lowest degree first. */
     private static final float Q1 = -0.49999982f;
