@@ -79,6 +79,7 @@ final class VectorRowKernels implements RowKernels {
 
     @Override
     public double expSumF32(MemorySegment x, long off, int n, double m, MemorySegment e, long eoff) {
+        if (n < 2 * FL) return expTailF32(x, off, 0, n, m, e, eoff); // short rows: all tail
         return e == null ? expSumF32(x, off, n, m) : expSumStoreF32(x, off, n, m, e, eoff);
     }
 
@@ -138,7 +139,7 @@ final class VectorRowKernels implements RowKernels {
             s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
         double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        if (k0 < n) s += SCALAR.expSumF32(x, off + k0, n - k0, m, null, 0);
+        if (k0 < n) s += expTailF32(x, off, k0, n, m, null, 0);
         return s;
     }
 
@@ -196,7 +197,42 @@ final class VectorRowKernels implements RowKernels {
             s1 = s1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
         double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        if (k0 < n) s += SCALAR.expSumF32(x, off + k0, n - k0, m, e, eoff + k0);
+        if (k0 < n) s += expTailF32(x, off, k0, n, m, e, eoff);
+        return s;
+    }
+
+    /**
+     * Elements {@code [k, n)} of a row (fewer than two vectors) in masked vectors: short rows, such as 10 classes, are
+     * all tail. The exp is written out as in the loops above, so no vector crosses a call.
+     */
+    private static double expTailF32(MemorySegment x, long off, int k, int n, double m, MemorySegment e, long eoff) {
+        FloatVector mv = FloatVector.broadcast(FS, (float) m);
+        FloatVector lo = FloatVector.broadcast(FS, VectorMath.EXP_MIN_NORMAL_ARG), zero = FloatVector.zero(FS);
+        FloatVector one = FloatVector.broadcast(FS, 1f);
+        IntVector shift = IntVector.broadcast(IS, 23), bias = IntVector.broadcast(IS, VectorMath.SCALE_BIAS_BITS);
+        double s = 0;
+        for (; k < n; k += FL) {
+            VectorMask<Float> in = FS.indexInRange(k, n);
+            FloatVector xe = FloatVector.fromMemorySegment(FS, x, (off + k) * 4, BO, in).sub(mv);
+            VectorMask<Float> tiny = xe.compare(VectorOperators.LT, lo);
+            FloatVector xc = xe.blend(lo, tiny);
+            FloatVector t = xc.lanewise(VectorOperators.FMA, FloatVector.broadcast(FS, VectorMath.LOG2E),
+                    FloatVector.broadcast(FS, VectorMath.SHIFTER));
+            FloatVector kf = t.sub(FloatVector.broadcast(FS, VectorMath.SHIFTER));
+            FloatVector r = kf.lanewise(VectorOperators.FMA, FloatVector.broadcast(FS, VectorMath.MINUS_LN2_LO),
+                    kf.lanewise(VectorOperators.FMA, FloatVector.broadcast(FS, VectorMath.MINUS_LN2_HI), xc));
+            FloatVector p = r.lanewise(VectorOperators.FMA, FloatVector.broadcast(FS, VectorMath.P0), FloatVector.broadcast(FS, VectorMath.P1))
+                    .lanewise(VectorOperators.FMA, r, FloatVector.broadcast(FS, VectorMath.P2))
+                    .lanewise(VectorOperators.FMA, r, FloatVector.broadcast(FS, VectorMath.P3))
+                    .lanewise(VectorOperators.FMA, r, FloatVector.broadcast(FS, VectorMath.P4))
+                    .lanewise(VectorOperators.FMA, r, FloatVector.broadcast(FS, VectorMath.P5))
+                    .lanewise(VectorOperators.FMA, r, one).lanewise(VectorOperators.FMA, r, one);
+            FloatVector scale = (FloatVector) ((IntVector) t.reinterpretAsInts()).lanewise(VectorOperators.LSHL, shift)
+                    .sub(bias).reinterpretAsFloats();
+            FloatVector v = p.mul(scale).blend(zero, tiny.or(in.not()));
+            if (e != null) v.intoMemorySegment(e, (eoff + k) * 4, BO, in);
+            s += v.reduceLanes(VectorOperators.ADD, in);
+        }
         return s;
     }
 
