@@ -46,41 +46,24 @@ final class PanamaPairKernels implements PairKernels {
         return "panama-vector " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit (" + L + " lanes, double accumulation)";
     }
 
-    /** One loop of one kernel over {@code [from, upper)}. */
-    @FunctionalInterface
-    private interface Loop {
-        double run(double param, MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g, long from, long upper);
-    }
-
-    // The kernels are called through these tables, not a switch: a call site that has seen several kernels is not
-    // inlined, so C2 compiles each kernel on its own. A switch let it inline every kernel used into run(); past
-    // NodeCountInliningCutoff it then stopped inlining the Vector API calls of the later ones and boxed their vectors
-    // (measured: 128-352 B per MSE/L1/Huber/SmoothL1 call, depending on which losses had run first).
-    private static final Loop[] VALUE = {
-        (p, a, b, ga, gb, g, f, u) -> squared(a, b, f, u),
-        (p, a, b, ga, gb, g, f, u) -> absolute(a, b, f, u),
-        (p, a, b, ga, gb, g, f, u) -> smoothL1(p, a, b, f, u),
-        (p, a, b, ga, gb, g, f, u) -> huber(p, a, b, f, u),
-        (p, a, b, ga, gb, g, f, u) -> logitsBce(a, b, null, null, g, f, u),
-        (p, a, b, ga, gb, g, f, u) -> klDiv(a, b, null, null, g, f, u),
-    };
-    private static final Loop[] GRAD = {
-        (p, a, b, ga, gb, g, f, u) -> squaredGrad(a, b, ga, gb, g, f, u),
-        (p, a, b, ga, gb, g, f, u) -> absoluteGrad(a, b, ga, gb, g, f, u),
-        (p, a, b, ga, gb, g, f, u) -> smoothL1Grad(p, a, b, ga, gb, g, f, u),
-        (p, a, b, ga, gb, g, f, u) -> huberGrad(p, a, b, ga, gb, g, f, u),
-        (p, a, b, ga, gb, g, f, u) -> logitsBce(a, b, ga, gb, g, f, u),
-        (p, a, b, ga, gb, g, f, u) -> klDiv(a, b, ga, gb, g, f, u),
-    };
-
     @Override
     public double run(int kind, double param, MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb,
                       double g, long from, long to) {
         long upper = from + (to - from) / L * L;
         boolean grads = ga != null || gb != null;
-        if (kind < 0 || kind >= VALUE.length) throw new IllegalArgumentException("unknown pair kernel " + kind);
-        if (kind == LOGITS_BCE) upper = from + (to - from) / WL * WL;
-        double s = (grads ? GRAD : VALUE)[kind].run(param, a, b, ga, gb, g, from, upper);
+        double s;
+        switch (kind) {
+            case SQUARED -> s = grads ? squaredGrad(a, b, ga, gb, g, from, upper) : squared(a, b, from, upper);
+            case ABSOLUTE -> s = grads ? absoluteGrad(a, b, ga, gb, g, from, upper) : absolute(a, b, from, upper);
+            case SMOOTH_L1 -> s = grads ? smoothL1Grad(param, a, b, ga, gb, g, from, upper) : smoothL1(param, a, b, from, upper);
+            case HUBER -> s = grads ? huberGrad(param, a, b, ga, gb, g, from, upper) : huber(param, a, b, from, upper);
+            case LOGITS_BCE -> {
+                upper = from + (to - from) / WL * WL;
+                s = logitsBce(a, b, ga, gb, g, from, upper);
+            }
+            case KL_DIV -> s = klDiv(a, b, ga, gb, g, from, upper);
+            default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
+        }
         return s + ScalarPairKernels.INSTANCE.run(kind, param, a, b, ga, gb, g, upper, to);
     }
 
