@@ -85,6 +85,7 @@ final class DeviceCall {
             Tensor target = args.length > 1 ? args[1] : null;
             return target != null && !target.dtype().isFloating() ? "softmax" : null;
         }
+        if (loss instanceof CTCLoss) return "ctc";
         return null;
     }
 
@@ -175,6 +176,19 @@ final class DeviceCall {
             sb.append("on the device; ");
             for (String gr : loss.opGroups()) {
                 sb.append(gr).append('=').append(CudaBackend.INSTANCE.servedBy(gr)).append("; ");
+            }
+            if (loss instanceof CTCLoss ctc) {
+                Tensor lp = args[0];
+                Tensor lp3 = lp.dim() == 2 ? lp.reshape(lp.size(0), 1, lp.size(1)) : lp;
+                String why;
+                try {
+                    why = CudaBackend.ctcStagedBecause(lp3, args[1], args[2], args[3], ctc.blank());
+                } catch (RuntimeException e) { // invalid arguments: the call itself will say what is wrong
+                    why = "arguments to be validated by the call (" + e.getMessage() + ")";
+                }
+                return sb.append(why == null ? "cudnnCTCLoss_v8 (deterministic) if every row of log_probs is"
+                        + " log-normalised (checked on the device; else host-staged java)" : "ctc host-staged: " + why)
+                        .append("; targets and lengths copied to the host for validation").toString();
             }
             Tensor input = args[0];
             long outer = input.dim() <= 1 ? 1 : input.size(0);

@@ -35,8 +35,9 @@ public final class CudaBackend implements Ops {
     private final SoftmaxOps softmax =
             new CudaSoftmaxOps(HostStaged.of(SoftmaxOps.class, java.softmax(), HostStaged.SERVED_BY));
     private final MarginOps margin = HostStaged.of(MarginOps.class, java.margin(), HostStaged.SERVED_BY);
-    private final CtcOps ctc = HostStaged.of(CtcOps.class, java.ctc(), HostStaged.SERVED_BY);
-    private final LinearOps linear = HostStaged.of(LinearOps.class, java.linear(), HostStaged.SERVED_BY);
+    private final CtcOps ctc = new CudaCtcOps(HostStaged.of(CtcOps.class, java.ctc(), HostStaged.SERVED_BY));
+    private final LinearOps linear =
+            new CudaLinearOps(HostStaged.of(LinearOps.class, java.linear(), HostStaged.SERVED_BY));
 
     private CudaBackend() {}
 
@@ -135,6 +136,12 @@ public final class CudaBackend implements Ops {
     /** True if {@code fn} has a CUDA kernel (so a pointwise loss over it runs on the device, not host-staged). */
     public static boolean hasPointwiseKernel(org.loss4j.internal.ops.PointwiseFn fn) {
         return CudaPointwiseOps.term(fn) != null; // emulated: the same device-side plumbing, host-staged kernel
+    }
+
+    /** Why a CTC call is host-staged (checks on host copies of targets and lengths), or null where cuDNN may serve it. */
+    public static String ctcStagedBecause(org.loss4j.Tensor logProbs, org.loss4j.Tensor targets, org.loss4j.Tensor inputLengths,
+                                          org.loss4j.Tensor targetLengths, long blank) {
+        return CudaCtcOps.stagedBecause(logProbs, targets, inputLengths, targetLengths, blank);
     }
 
     /** Why the softmax group is host-staged for {@code [outer, n, inner]}, or null when cuDNN serves it. */
