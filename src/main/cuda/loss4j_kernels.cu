@@ -223,3 +223,183 @@ extern "C" __global__ void __launch_bounds__(LOSS4J_BLOCK) loss4j_sum_partials(l
     double total = block_sum(acc);
     if (threadIdx.x == 0) result[0] = total;
 }
+
+// ---- class-index targets (NLLLoss, CrossEntropyLoss): the gather and the scatter around cuDNN's log-softmax ----------
+// logp is viewed as [outer, n, inner]; a position p = o * inner + i; target[p] is a class in [0, n) or ignoreIndex
+// (validated on the host before any launch). weight is null or n values of T. Mirrors
+// JavaSoftmaxOps.classTargetForward / classTargetBackward.
+
+// positions = outer * inner. Writes loss_p to lossOut (if not null) and, per block, the sums of nll_p, smooth_p and
+// w_t over non-ignored positions to partials[blockIdx.x], partials[MAX + blockIdx.x], partials[2 MAX + blockIdx.x]
+// (MAX = maxBlocks, the partial buffer's stride).
+template <typename T, typename I>
+__device__ void class_forward(long long positions, long long n, long long inner, const T* logp, const I* target,
+                              const T* weight, long long ignoreIndex, double eps, T* lossOut, double* partials,
+                              long long maxBlocks) {
+    double nllSum = 0, smoothSum = 0, weightSum = 0;
+    long long stride = (long long) gridDim.x * blockDim.x;
+    for (long long p = (long long) blockIdx.x * blockDim.x + threadIdx.x; p < positions; p += stride) {
+        long long t = (long long) target[p];
+        if (t == ignoreIndex) {
+            if (lossOut != nullptr) lossOut[p] = (T) 0;
+            continue;
+        }
+        long long o = p / inner, i = p - o * inner;
+        long long base = o * n * inner + i;
+        double wt = weight == nullptr ? 1.0 : (double) weight[t];
+        double nll = -wt * (double) logp[base + t * inner];
+        if (IsF32<T>::value) nll = (double) (float) nll;  // PyTorch's float product
+        nllSum += nll;
+        weightSum += wt;
+        double v = nll;
+        if (eps > 0) {
+            double s = 0;
+            for (long long c = 0; c < n; c++) {
+                double wc = weight == nullptr ? 1.0 : (double) weight[c];
+                s -= wc * (double) logp[base + c * inner];
+            }
+            smoothSum += s;
+            v = (1 - eps) * nll + eps / (double) n * s;
+        }
+        if (lossOut != nullptr) lossOut[p] = (T) v;
+    }
+    double a = block_sum(nllSum);
+    if (threadIdx.x == 0) partials[blockIdx.x] = a;
+    __syncthreads();
+    double b = block_sum(smoothSum);
+    if (threadIdx.x == 0) partials[maxBlocks + blockIdx.x] = b;
+    __syncthreads();
+    double c = block_sum(weightSum);
+    if (threadIdx.x == 0) partials[2 * maxBlocks + blockIdx.x] = c;
+}
+
+// total = outer * n * inner elements of gradLogp, every one written:
+// -s_p * (eps / n * w_c + (c == t ? (1 - eps) * w_t : 0)) with s_p = gradScale * (gradOut ? gradOut[p] : 1); 0 for
+// every class of an ignored position; without smoothing only the target class is non-zero (w_t * -s_p).
+template <typename T, typename I>
+__device__ void class_backward(long long total, long long n, long long inner, const I* target, const T* weight,
+                               long long ignoreIndex, double eps, const T* gradOut, double gradScale, T* gradLogp) {
+    long long stride = (long long) gridDim.x * blockDim.x;
+    for (long long e = (long long) blockIdx.x * blockDim.x + threadIdx.x; e < total; e += stride) {
+        long long i = e % inner;
+        long long oc = e / inner;
+        long long c = oc % n;
+        long long o = oc / n;
+        long long p = o * inner + i;
+        long long t = (long long) target[p];
+        if (t == ignoreIndex) {
+            gradLogp[e] = (T) 0;
+            continue;
+        }
+        double s = gradOut == nullptr ? gradScale : gradScale * (double) gradOut[p];
+        double wt = weight == nullptr ? 1.0 : (double) weight[t];
+        double g;
+        if (eps > 0) {
+            double wc = weight == nullptr ? 1.0 : (double) weight[c];
+            g = -s * (eps / (double) n) * wc;
+            if (c == t) g += -s * (1 - eps) * wt;
+        } else {
+            g = c == t ? wt * -s : 0.0;
+        }
+        gradLogp[e] = (T) g;
+    }
+}
+
+#define LOSS4J_CLASS(T, I, SUFFIX)                                                                                     \
+    extern "C" __global__ void __launch_bounds__(LOSS4J_BLOCK) loss4j_class_forward_##SUFFIX(                          \
+            long long positions, long long n, long long inner, const T* logp, const I* target, const T* weight,        \
+            long long ignoreIndex, double eps, T* lossOut, double* partials, long long maxBlocks) {                     \
+        class_forward<T, I>(positions, n, inner, logp, target, weight, ignoreIndex, eps, lossOut, partials, maxBlocks); \
+    }                                                                                                                  \
+    extern "C" __global__ void __launch_bounds__(LOSS4J_BLOCK) loss4j_class_backward_##SUFFIX(                         \
+            long long total, long long n, long long inner, const I* target, const T* weight, long long ignoreIndex,    \
+            double eps, const T* gradOut, double gradScale, T* gradLogp) {                                             \
+        class_backward<T, I>(total, n, inner, target, weight, ignoreIndex, eps, gradOut, gradScale, gradLogp);       \
+    }
+
+LOSS4J_CLASS(float, long long, f32_i64)
+LOSS4J_CLASS(float, int, f32_i32)
+LOSS4J_CLASS(double, long long, f64_i64)
+LOSS4J_CLASS(double, int, f64_i32)
+
+// ---- CTC around cuDNN (float32 only) ---------------------------------------------------------------------------------
+
+// Rows of log_probs (T, N, C) that are not log-normalised: counts, per block, the rows (t, b) with t < inputLengths[b]
+// whose |logsumexp_c lp[t, b, c]| exceeds tol, into partials[blockIdx.x]. cuDNN's CTC renormalises its input with a
+// softmax; where a row is not already normalised that differs from PyTorch's (and loss4j's) CTC, so the Java side
+// then falls back to the host.
+extern "C" __global__ void __launch_bounds__(LOSS4J_BLOCK) loss4j_ctc_unnormalised_rows_f32(
+        long long rows, long long batch, long long classes, const float* lp, const int* inputLengths, double tol,
+        double* partials) {
+    double count = 0;
+    long long stride = (long long) gridDim.x * blockDim.x;
+    for (long long r = (long long) blockIdx.x * blockDim.x + threadIdx.x; r < rows; r += stride) {
+        long long t = r / batch, b = r - t * batch;
+        if (t >= (long long) inputLengths[b]) continue;
+        const float* row = lp + r * classes;
+        double m = -INFINITY;
+        for (long long c = 0; c < classes; c++) m = fmax(m, (double) row[c]);
+        double s = 0;
+        for (long long c = 0; c < classes; c++) s += exp((double) row[c] - m);
+        double lse = m + log(s);
+        if (!(fabs(lse) <= tol)) count += 1;  // nan counts too
+    }
+    double total = block_sum(count);
+    if (threadIdx.x == 0) partials[blockIdx.x] = total;
+}
+
+// grad (T, N, C) float32: grad[t, b, c] *= scale[b] (double), the upstream gradient cuDNN does not apply.
+extern "C" __global__ void __launch_bounds__(LOSS4J_BLOCK) loss4j_ctc_scale_grad_f32(
+        long long total, long long batch, long long classes, float* grad, const double* scale) {
+    long long stride = (long long) gridDim.x * blockDim.x;
+    for (long long e = (long long) blockIdx.x * blockDim.x + threadIdx.x; e < total; e += stride) {
+        long long b = (e / classes) % batch;
+        grad[e] = (float) ((double) grad[e] * scale[b]);
+    }
+}
+
+// ---- rows for the linear group (AdaptiveLogSoftmaxWithLoss) ----------------------------------------------------------
+// out[i, :] = src[rows[i], :] (gather) and dst[rows[i], :] += src[i, :] (scatter-add; rows distinct), r x cols.
+template <typename T>
+__device__ void gather_rows(long long r, long long cols, const T* src, const long long* rows, T* out) {
+    long long stride = (long long) gridDim.x * blockDim.x;
+    for (long long e = (long long) blockIdx.x * blockDim.x + threadIdx.x; e < r * cols; e += stride) {
+        long long i = e / cols, k = e - i * cols;
+        out[e] = src[rows[i] * cols + k];
+    }
+}
+template <typename T>
+__device__ void scatter_add_rows(long long r, long long cols, const T* src, const long long* rows, T* dst) {
+    long long stride = (long long) gridDim.x * blockDim.x;
+    for (long long e = (long long) blockIdx.x * blockDim.x + threadIdx.x; e < r * cols; e += stride) {
+        long long i = e / cols, k = e - i * cols;
+        T* d = dst + rows[i] * cols + k;
+        *d = *d + src[e];
+    }
+}
+#define LOSS4J_ROWS(T, SUFFIX)                                                                                         \
+    extern "C" __global__ void __launch_bounds__(LOSS4J_BLOCK) loss4j_gather_rows_##SUFFIX(                            \
+            long long r, long long cols, const T* src, const long long* rows, T* out) {                                \
+        gather_rows<T>(r, cols, src, rows, out);                                                                       \
+    }                                                                                                                  \
+    extern "C" __global__ void __launch_bounds__(LOSS4J_BLOCK) loss4j_scatter_add_rows_##SUFFIX(                       \
+            long long r, long long cols, const T* src, const long long* rows, T* dst) {                                \
+        scatter_add_rows<T>(r, cols, src, rows, dst);                                                                  \
+    }
+LOSS4J_ROWS(float, f32)
+LOSS4J_ROWS(double, f64)
+
+// out (m, n) row-major += bias[j] per column j (after the cuBLAS product of F.linear).
+template <typename T>
+__device__ void add_bias(long long m, long long n, const T* bias, T* out) {
+    long long stride = (long long) gridDim.x * blockDim.x;
+    for (long long e = (long long) blockIdx.x * blockDim.x + threadIdx.x; e < m * n; e += stride) {
+        out[e] = out[e] + bias[e % n];
+    }
+}
+extern "C" __global__ void __launch_bounds__(LOSS4J_BLOCK) loss4j_add_bias_f32(long long m, long long n, const float* bias, float* out) {
+    add_bias<float>(m, n, bias, out);
+}
+extern "C" __global__ void __launch_bounds__(LOSS4J_BLOCK) loss4j_add_bias_f64(long long m, long long n, const double* bias, double* out) {
+    add_bias<double>(m, n, bias, out);
+}

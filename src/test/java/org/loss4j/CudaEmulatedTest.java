@@ -18,6 +18,7 @@ import org.loss4j.loss.CTCLoss;
 import org.loss4j.loss.CrossEntropyLoss;
 import org.loss4j.loss.LossResult;
 import org.loss4j.loss.MSELoss;
+import org.loss4j.loss.NLLLoss;
 
 /**
  * The CUDA backend's device plumbing on an emulated device ({@code -Dloss4j.cuda.emulate=true}: "device" memory is
@@ -93,7 +94,7 @@ class CudaEmulatedTest {
     }
 
     @Test
-    void otherLossesAreHostStagedWithHostValidation() {
+    void classTargetLossesRunOnTheDeviceWithTargetsValidatedOnTheHost() {
         Tensor logits = Tensor.of(new float[] {1, 2, 3, 0, -1, 4}, 2, 3);
         Tensor target = Tensor.of(new long[] {2, 0});
         CrossEntropyLoss ce = CrossEntropyLoss.builder().labelSmoothing(0.1).build();
@@ -101,7 +102,9 @@ class CudaEmulatedTest {
         try (CudaArena arena = CudaArena.open(GPU)) {
             Tensor dl = logits.copyTo(arena), dt = target.copyTo(arena);
             String explain = ce.explain(dl, dt);
-            assertTrue(explain.contains("host-staged") && explain.contains("softmax=java"), explain);
+            // the loss runs on the device; emulated, its softmax group is served through the host
+            assertTrue(explain.contains("on the device") && explain.contains("copied to the host for validation")
+                    && explain.contains("emulated device"), explain);
             LossResult r = ce.forwardBackward(dl, dt);
             assertEquals(ref.loss().item(), r.loss().toHost().item(), 0);
             assertArrayEquals(ref.grad("input").toDoubleArray(), r.grad("input").toHost().toDoubleArray(), 0);
@@ -112,8 +115,58 @@ class CudaEmulatedTest {
             ce.forwardBackwardInto(null, new Tensor[] {gin, null}, null, dl, dt);
             assertArrayEquals(ref.grad("input").toDoubleArray(), gin.toHost().toDoubleArray(), 0);
         }
+        // class-probability targets: the whole loss is host-staged
+        Tensor probs = Tensor.of(new float[] {0.2f, 0.3f, 0.5f, 1, 0, 0}, 2, 3);
+        LossResult refP = ce.on(Backends.java()).forwardBackward(logits, probs);
+        try (CudaArena arena = CudaArena.open(GPU)) {
+            Tensor dl = logits.copyTo(arena), dp = probs.copyTo(arena);
+            String explain = ce.explain(dl, dp);
+            assertTrue(explain.contains("host-staged") && explain.contains("class-probability"), explain);
+            LossResult r = ce.forwardBackward(dl, dp);
+            assertEquals(refP.loss().item(), r.loss().toHost().item(), 0);
+            assertArrayEquals(refP.grad("target").toDoubleArray(), r.grad("target").toHost().toDoubleArray(), 0);
+        }
+        // NLLLoss with weights, ignore_index and int32 targets, reduction none, on the device
+        Tensor lp = Tensor.of(new double[] {-1, -2, -0.5, -3, -0.1, -2.5, -0.7, -0.9, -4}, 3, 3);
+        Tensor t32 = Tensor.of(new int[] {2, -100, 0});
+        NLLLoss nll = NLLLoss.builder().weight(Tensor.of(new double[] {0.5, 2, 1})).reduction(Reduction.NONE).build();
+        Tensor go = Tensor.of(new double[] {1, 2, 3});
+        LossResult refN = nll.on(Backends.java()).backward(go, lp, t32);
+        try (CudaArena arena = CudaArena.open(GPU)) {
+            Tensor dlp = lp.copyTo(arena), dt = t32.copyTo(arena);
+            assertTrue(nll.explain(dlp, dt).contains("on the device"), nll.explain(dlp, dt));
+            LossResult r = nll.backward(go.copyTo(arena), dlp, dt);
+            assertArrayEquals(refN.loss().toDoubleArray(), r.loss().toHost().toDoubleArray(), 0);
+            assertArrayEquals(refN.grad("input").toDoubleArray(), r.grad("input").toHost().toDoubleArray(), 0);
+            IndexOutOfBoundsException x = assertThrows(IndexOutOfBoundsException.class,
+                    () -> nll.forward(dlp, Tensor.of(new int[] {2, 3, 0}).copyTo(arena)));
+            assertTrue(x.getMessage().contains("position 1"), x.getMessage());
+        }
         assertTrue(CTCLoss.create().explain(Tensor.zeros(GPU, DType.F32, 4, 1, 3), Tensor.zeros(GPU, DType.I64, 1, 2),
-                Tensor.zeros(GPU, DType.I64, 1), Tensor.zeros(GPU, DType.I64, 1)).contains("ctc=java"));
+                Tensor.zeros(GPU, DType.I64, 1), Tensor.zeros(GPU, DType.I64, 1)).contains("ctc host-staged: emulated device"));
+    }
+
+    @Test
+    void stagedPropertyForcesGroupsOntoTheHost() {
+        Tensor logits = Tensor.of(new float[] {1, 2, 3, 0, -1, 4}, 2, 3);
+        Tensor target = Tensor.of(new long[] {2, 0});
+        String before = System.getProperty(CudaBackend.STAGED_PROPERTY);
+        try (CudaArena arena = CudaArena.open(GPU)) {
+            Tensor dl = logits.copyTo(arena), dt = target.copyTo(arena);
+            CrossEntropyLoss ce = CrossEntropyLoss.create();
+            MSELoss mse = MSELoss.create();
+            System.setProperty(CudaBackend.STAGED_PROPERTY, "softmax,ctc");
+            assertTrue(CudaBackend.staged("softmax") && CudaBackend.staged("ctc") && !CudaBackend.staged("pointwise"));
+            assertTrue(ce.explain(dl, dt).contains("host-staged") && ce.explain(dl, dt).contains("names softmax"),
+                    ce.explain(dl, dt));
+            assertTrue(mse.explain(dl, dl).contains("on the device"), mse.explain(dl, dl));
+            assertEquals(ce.on(Backends.java()).forward(logits, target).item(), ce.forward(dl, dt).toHost().item(), 0);
+            System.setProperty(CudaBackend.STAGED_PROPERTY, "true");
+            assertTrue(CudaBackend.staged("linear") && mse.explain(dl, dl).contains("host-staged"), mse.explain(dl, dl));
+        } finally {
+            if (before == null) System.clearProperty(CudaBackend.STAGED_PROPERTY);
+            else System.setProperty(CudaBackend.STAGED_PROPERTY, before);
+        }
     }
 
     @Test

@@ -99,6 +99,12 @@ final class GpuSuiteCommand implements Callable<Integer> {
         }
         System.out.printf("  %d comparisons, %d failed%n", compared, failures.size() - before);
 
+        // 3. the native op groups directly (cuBLAS products, row kernels, cuDNN softmax) against the Java kernels
+        System.out.printf("%n3. cuda op groups vs java (linear: cuBLAS gemm and row kernels; softmax: cuDNN)%n");
+        before = failures.size();
+        int ops = opChecks(failures);
+        System.out.printf("  %d op checks, %d failed%n", ops, failures.size() - before);
+
         double s = (System.nanoTime() - start) / 1e9;
         System.out.printf("%ngpu-suite: %s (%d failures, %.1f s)%n", failures.isEmpty() ? "PASS" : "FAIL", failures.size(), s);
         int shown = 0;
@@ -110,6 +116,99 @@ final class GpuSuiteCommand implements Callable<Integer> {
             System.out.println("FAIL " + f);
         }
         return failures.isEmpty() ? 0 : 1;
+    }
+
+    /** float32 products: cuBLAS accumulates in float, the Java kernels in double (k up to 300 terms). */
+    private static final Tolerance GEMM_F32 = new Tolerance(1e-4, 1e-5, "float32 accumulation in cuBLAS");
+
+    private static Tensor random(DType dt, SplittableRandom r, long... shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        double[] v = new double[Math.toIntExact(n)];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextDouble(-3, 3);
+        if (dt == DType.F64) return Tensor.of(v, shape);
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return Tensor.of(f, shape);
+    }
+
+    /** The linear and softmax groups of the CUDA backend against the Java backend's, on random matrices. */
+    static int opChecks(List<String> failures) {
+        var cuda = CudaBackend.INSTANCE;
+        var java = org.loss4j.internal.java.JavaBackend.INSTANCE;
+        Device gpu = cuda.device();
+        SplittableRandom r = new SplittableRandom(7);
+        int count = 0;
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            Tolerance tol = dt == DType.F32 ? GEMM_F32 : Tolerance.F64;
+            for (long[] mkn : new long[][] {{1, 1, 1}, {3, 5, 7}, {17, 0, 4}, {64, 300, 33}, {257, 31, 129}}) {
+                long m = mkn[0], k = mkn[1], n = mkn[2];
+                String what = "[ops] " + dt.torchName() + " m=" + m + " k=" + k + " n=" + n + " ";
+                try {
+                    Tensor a = random(dt, r, m, k), b = random(dt, r, n, k), bias = random(dt, r, n);
+                    Tensor want = Tensor.zeros(dt, m, n), got = Tensor.zeros(gpu, dt, m, n);
+                    java.linear().linear(a, b, bias, m, k, n, want);
+                    cuda.linear().linear(a.copyTo(gpu), b.copyTo(gpu), bias.copyTo(gpu), m, k, n, got);
+                    count++;
+                    String f = close(what + "linear", got.toHost(), want, tol);
+                    if (f != null) failures.add(f);
+                    Tensor b2 = random(dt, r, k, n);
+                    java.linear().matmul(a, b2, m, k, n, want);
+                    cuda.linear().matmul(a.copyTo(gpu), b2.copyTo(gpu), m, k, n, got);
+                    count++;
+                    f = close(what + "matmul", got.toHost(), want, tol);
+                    if (f != null) failures.add(f);
+                    Tensor at = random(dt, r, k, m);
+                    java.linear().matmulTransposeA(at, b2, k, m, n, want);
+                    cuda.linear().matmulTransposeA(at.copyTo(gpu), b2.copyTo(gpu), k, m, n, got);
+                    count++;
+                    f = close(what + "matmulTransposeA", got.toHost(), want, tol);
+                    if (f != null) failures.add(f);
+                    // rows: every other row of a, gathered then scattered back into zeros
+                    long rr = (m + 1) / 2;
+                    long[] idx = new long[(int) rr];
+                    for (int i = 0; i < rr; i++) idx[i] = 2L * i;
+                    Tensor rows = Tensor.of(idx, rr);
+                    Tensor gw = Tensor.zeros(dt, rr, k), gg = Tensor.zeros(gpu, dt, rr, k);
+                    java.linear().gatherRows(a, rows, rr, k, gw);
+                    cuda.linear().gatherRows(a.copyTo(gpu), rows.copyTo(gpu), rr, k, gg);
+                    count++;
+                    f = close(what + "gatherRows", gg.toHost(), gw, Tolerance.of(dt));
+                    if (f != null) failures.add(f);
+                    Tensor sw = Tensor.zeros(dt, m, k), sg = Tensor.zeros(gpu, dt, m, k);
+                    java.linear().scatterAddRows(gw, rows, rr, k, sw);
+                    cuda.linear().scatterAddRows(gw.copyTo(gpu), rows.copyTo(gpu), rr, k, sg);
+                    count++;
+                    f = close(what + "scatterAddRows", sg.toHost(), sw, Tolerance.of(dt));
+                    if (f != null) failures.add(f);
+                    // softmax over the middle dimension of (m, n, k) viewed [m, n, k]
+                    Tensor x = random(dt, r, m, n, Math.max(1, k % 5));
+                    long inner = Math.max(1, k % 5);
+                    Tensor lw = Tensor.zeros(dt, x.shape()), lg = Tensor.zeros(gpu, dt, x.shape());
+                    java.softmax().logSoftmax(x, m, n, inner, lw);
+                    Tensor xg = x.copyTo(gpu);
+                    cuda.softmax().logSoftmax(xg, m, n, inner, lg);
+                    count++;
+                    f = close(what + "logSoftmax", lg.toHost(), lw, tol);
+                    if (f != null) failures.add(f);
+                    Tensor go = random(dt, r, x.shape());
+                    Tensor bw = Tensor.zeros(dt, x.shape()), bg = go.copyTo(gpu);
+                    java.softmax().logSoftmaxBackward(go, lw, m, n, inner, bw);
+                    cuda.softmax().logSoftmaxBackward(bg, lg, m, n, inner, bg); // in place, as cross-entropy does
+                    count++;
+                    f = close(what + "logSoftmaxBackward", bg.toHost(), bw, tol);
+                    if (f != null) failures.add(f);
+                    java.softmax().softmax(x, m, n, inner, lw);
+                    cuda.softmax().softmax(xg, m, n, inner, lg);
+                    count++;
+                    f = close(what + "softmax", lg.toHost(), lw, tol);
+                    if (f != null) failures.add(f);
+                } catch (RuntimeException e) {
+                    failures.add(what + e);
+                }
+            }
+        }
+        return count;
     }
 
     /** Random arguments of {@code loss} with {@code n} elements (valid: targets in their ranges). */

@@ -154,6 +154,11 @@ public final class CTCLoss extends Loss {
         Tensor inputLengths = Check.integral("input_lengths", call.args[2]);
         Tensor targetLengths = Check.integral("target_lengths", call.args[3]);
         Check.integral("targets", targets); // PyTorch casts float targets to int64; loss4j never converts silently
+        // CUDA call: the integer targets and lengths are copied to the host explicitly, validated there, and the host
+        // copies go to the ctc group (which copies what cuDNN needs back as int32); log_probs and its gradient stay
+        targets = hostCopy(targets);
+        inputLengths = hostCopy(inputLengths);
+        targetLengths = hostCopy(targetLengths);
         if (logProbs.dim() != 3 && logProbs.dim() != 2) {
             throw new IllegalArgumentException("log_probs must be (T, N, C) or unbatched (T, C), got " + logProbs.dim()
                     + " dimensions (shape " + Check.shape(logProbs) + ")");
@@ -228,7 +233,7 @@ public final class CTCLoss extends Loss {
             grad = call.grad(0).reshape(T, N, C);
             gradScale = call.ws.uninitialized(DType.F64, N);
             if (reduction == Reduction.NONE) {
-                Tensor go = call.gradOutputTensor(dt, outShape);
+                Tensor go = hostCopy(call.gradOutputTensor(dt, outShape));
                 for (long n = 0; n < N; n++) gradScale.setDouble(n, go.getDouble(n));
             } else {
                 double g = call.gradOutputScalar();
@@ -242,7 +247,9 @@ public final class CTCLoss extends Loss {
 
         if (reduction == Reduction.NONE) {
             Tensor out = call.output(dt, outShape);
-            for (long n = 0; n < N; n++) out.setDouble(n, loss(nll, n));
+            Tensor h = out.isCuda() ? call.ws.uninitialized(dt, outShape) : out;
+            for (long n = 0; n < N; n++) h.setDouble(n, loss(nll, n));
+            if (h != out) h.copyInto(out);
         } else {
             double total = 0;
             for (long n = 0; n < N; n++) {
@@ -251,6 +258,10 @@ public final class CTCLoss extends Loss {
             }
             call.outputScalar(dt, reduction == Reduction.MEAN ? total / N : total);
         }
+    }
+
+    private static Tensor hostCopy(Tensor t) {
+        return t != null && t.isCuda() ? t.toHost() : t;
     }
 
     /** Item n's loss: its nll, or 0 for an infinite one under zero_infinity (PyTorch replaces only +inf). */

@@ -74,15 +74,31 @@ final class DeviceCall {
         }
     }
 
+    /**
+     * The op group that lets {@code loss} compute on the device over these arguments, or null where it is host-staged
+     * as a whole: pointwise losses with a kernel, NLLLoss and CrossEntropyLoss with class-index targets (their
+     * targets are copied to the host for validation, the rest stays on the device).
+     */
+    static String deviceGroup(Loss loss, Tensor[] args) {
+        if (loss instanceof PointwiseLoss p) return CudaBackend.hasPointwiseKernel(p.fn()) ? "pointwise" : null;
+        if (loss instanceof NLLLoss || loss instanceof CrossEntropyLoss) {
+            Tensor target = args.length > 1 ? args[1] : null;
+            return target != null && !target.dtype().isFloating() ? "softmax" : null;
+        }
+        if (loss instanceof CTCLoss) return "ctc";
+        return null;
+    }
+
     /** True if {@code loss} computes on the device with {@code ops} (else it is host-staged). */
-    static boolean onDevice(Loss loss, Ops ops) {
-        return ops instanceof CudaBackend && loss instanceof PointwiseLoss p && CudaBackend.hasPointwiseKernel(p.fn())
-                && !Boolean.getBoolean("loss4j.cuda.staged");
+    static boolean onDevice(Loss loss, Ops ops, Tensor[] args) {
+        if (!(ops instanceof CudaBackend)) return false;
+        String group = deviceGroup(loss, args);
+        return group != null && !CudaBackend.staged(group);
     }
 
     static LossResult run(Loss loss, Ops ops, Device device, Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads,
                           boolean backward, boolean allocateGrads) {
-        if (onDevice(loss, ops)) {
+        if (onDevice(loss, ops, args)) {
             Device prev = Check.computeOn(device);
             try {
                 return loss.execute(ops, device, args, gradOutput, out, grads, backward, allocateGrads);
@@ -98,8 +114,33 @@ final class DeviceCall {
         return t == null || !t.isCuda() || !t.isAlive() ? t : t.toHost();
     }
 
+    static boolean anyCuda(Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads) {
+        for (Tensor t : args) if (t != null && t.isCuda()) return true;
+        if (gradOutput != null && gradOutput.isCuda() || out != null && out.isCuda()) return true;
+        if (grads != null) for (Tensor t : grads) if (t != null && t.isCuda()) return true;
+        return false;
+    }
+
+    /** A bfloat16 call over CUDA tensors: host-staged as a whole through the host's bfloat16 path ({@code Bf16}). */
+    static LossResult stagedBf16(Loss loss, Device device, Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads,
+                                 boolean backward, boolean allocateGrads) {
+        Loss host = loss.withBackend(org.loss4j.Backends.java());
+        return staged(device, args, gradOutput, out, grads,
+                (h, go, o, g) -> host.run(h, go, o, g, backward, allocateGrads));
+    }
+
+    private interface HostRun {
+        LossResult run(Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads);
+    }
+
     private static LossResult staged(Loss loss, Device device, Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads,
                                      boolean backward, boolean allocateGrads) {
+        return staged(device, args, gradOutput, out, grads, (h, go, o, g) ->
+                loss.execute(JavaBackend.INSTANCE, Device.CPU, h, go, o, g, backward, allocateGrads));
+    }
+
+    private static LossResult staged(Device device, Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads,
+                                     HostRun run) {
         Tensor[] h = new Tensor[args.length];
         for (int i = 0; i < args.length; i++) h[i] = host(args[i]);
         Tensor hostOut = out == null || !out.isAlive() ? out : Tensor.zeros(out.dtype(), out.shape());
@@ -111,8 +152,7 @@ final class DeviceCall {
                 hostGrads[i] = g == null || !g.isAlive() ? g : Tensor.zeros(g.dtype(), g.shape());
             }
         }
-        LossResult r = loss.execute(JavaBackend.INSTANCE, Device.CPU, h, host(gradOutput), hostOut, hostGrads, backward,
-                allocateGrads);
+        LossResult r = run.run(h, host(gradOutput), hostOut, hostGrads);
         if (out != null) hostOut.copyInto(out);
         if (grads != null) {
             for (int i = 0; i < grads.length; i++) {
@@ -132,7 +172,35 @@ final class DeviceCall {
     static String explain(Loss loss, Ops ops, Tensor[] args) {
         StringBuilder sb = new StringBuilder(loss.name()).append(" (reduction=").append(loss.reduction.torchName())
                 .append(") on ").append(ops.name()).append(": ");
-        if (onDevice(loss, ops)) {
+        if (onDevice(loss, ops, args) && !(loss instanceof PointwiseLoss)) {
+            sb.append("on the device; ");
+            for (String gr : loss.opGroups()) {
+                sb.append(gr).append('=').append(CudaBackend.INSTANCE.servedBy(gr)).append("; ");
+            }
+            if (loss instanceof CTCLoss ctc) {
+                Tensor lp = args[0];
+                Tensor lp3 = lp.dim() == 2 ? lp.reshape(lp.size(0), 1, lp.size(1)) : lp;
+                String why;
+                try {
+                    why = CudaBackend.ctcStagedBecause(lp3, args[1], args[2], args[3], ctc.blank());
+                } catch (RuntimeException e) { // invalid arguments: the call itself will say what is wrong
+                    why = "arguments to be validated by the call (" + e.getMessage() + ")";
+                }
+                return sb.append(why == null ? "cudnnCTCLoss_v8 (deterministic) if every row of log_probs is"
+                        + " log-normalised (checked on the device; else host-staged java)" : "ctc host-staged: " + why)
+                        .append("; targets and lengths copied to the host for validation").toString();
+            }
+            Tensor input = args[0];
+            long outer = input.dim() <= 1 ? 1 : input.size(0);
+            long c = input.dim() == 0 ? 1 : input.dim() == 1 ? input.size(0) : input.size(1);
+            long inner = 1;
+            for (int k = 2; k < input.dim(); k++) inner *= input.size(k);
+            String why = CudaBackend.softmaxStagedBecause(outer, c, inner);
+            sb.append(why == null ? "log-softmax by cuDNN, class-target gather/scatter by loss4j_class_* kernels"
+                    : "softmax group host-staged: " + why);
+            return sb.append("; class-index targets copied to the host for validation").toString();
+        }
+        if (onDevice(loss, ops, args)) {
             PointwiseLoss p = (PointwiseLoss) loss;
             int[] idx = p.operands();
             Tensor[] operands = new Tensor[idx.length];
@@ -147,8 +215,11 @@ final class DeviceCall {
         sb.append("host-staged (arguments copied from the device, computed by the java backend: ");
         for (String gr : groups) sb.append(gr).append('=').append(JavaBackend.INSTANCE.servedBy(gr)).append("; ");
         sb.setLength(sb.length() - 2);
-        sb.append("; results copied back): ").append(Boolean.getBoolean("loss4j.cuda.staged")
-                ? "loss4j.cuda.staged=true" : "no CUDA kernels for " + loss.name() + " yet");
+        String group = deviceGroup(loss, args);
+        sb.append("; results copied back): ").append(group != null && CudaBackend.staged(group)
+                ? CudaBackend.STAGED_PROPERTY + "=" + System.getProperty(CudaBackend.STAGED_PROPERTY) + " names " + group
+                : loss instanceof CrossEntropyLoss ? "CrossEntropyLoss with class-probability targets runs on the host"
+                : "no CUDA kernels for " + loss.name() + " yet");
         return sb.toString();
     }
 }

@@ -210,11 +210,21 @@ public abstract class Loss {
             throw new IllegalArgumentException(name() + " takes " + names.size() + " arguments " + names + ", got "
                     + (args == null ? 0 : args.length));
         }
-        if (Bf16.involved(args, gradOutput, out, grads)) return Bf16.run(this, args, gradOutput, out, grads, backward, allocateGrads);
+        if (Bf16.involved(args, gradOutput, out, grads)) return runBf16(args, gradOutput, out, grads, backward, allocateGrads);
         Ops ops = resolve(args);
         org.loss4j.Device device = DeviceCall.checkDevices(this, ops, args, gradOutput, out, grads);
         if (!device.isCpu()) return DeviceCall.run(this, ops, device, args, gradOutput, out, grads, backward, allocateGrads);
         return execute(ops, org.loss4j.Device.CPU, args, gradOutput, out, grads, backward, allocateGrads);
+    }
+
+    /** bfloat16 computes on the host only: CUDA tensors are staged through it as a whole. */
+    private LossResult runBf16(Tensor[] args, Tensor gradOutput, Tensor out, Tensor[] grads, boolean backward,
+                               boolean allocateGrads) {
+        if (DeviceCall.anyCuda(args, gradOutput, out, grads)) {
+            org.loss4j.Device device = DeviceCall.checkDevices(this, resolve(args), args, gradOutput, out, grads);
+            return DeviceCall.stagedBf16(this, device, args, gradOutput, out, grads, backward, allocateGrads);
+        }
+        return Bf16.run(this, args, gradOutput, out, grads, backward, allocateGrads);
     }
 
     /** Runs {@link #compute} on {@code ops} over tensors on {@code device} (already checked to be theirs). */

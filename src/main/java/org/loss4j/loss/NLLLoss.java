@@ -273,8 +273,12 @@ public final class NLLLoss extends Loss {
         Check.sameDtype("input", input, "weight", weight);
     }
 
-    /** Every target is a class in {@code [0, classes)} or {@code ignoreIndex}. */
+    /**
+     * Every target is a class in {@code [0, classes)} or {@code ignoreIndex}. A CUDA target is first copied to the
+     * host explicitly (the host never reads device memory; the device kernels then trust the checked values).
+     */
     static void checkTargets(Tensor target, long classes, long ignoreIndex) {
+        if (target.isCuda()) target = target.toHost();
         long n = target.numel();
         for (long p = 0; p < n; p++) {
             long t = target.getLong(p);

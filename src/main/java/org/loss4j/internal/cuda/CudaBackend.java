@@ -1,5 +1,6 @@
 package org.loss4j.internal.cuda;
 
+import java.util.List;
 import org.loss4j.Device;
 import org.loss4j.internal.java.JavaBackend;
 import org.loss4j.internal.ops.CtcOps;
@@ -31,12 +32,35 @@ public final class CudaBackend implements Ops {
     private final PointwiseOps pointwise =
             new CudaPointwiseOps(HostStaged.of(PointwiseOps.class, java.pointwise(), HostStaged.SERVED_BY));
     private final ReduceOps reduce = HostStaged.of(ReduceOps.class, java.reduce(), HostStaged.SERVED_BY);
-    private final SoftmaxOps softmax = HostStaged.of(SoftmaxOps.class, java.softmax(), HostStaged.SERVED_BY);
+    private final SoftmaxOps softmax =
+            new CudaSoftmaxOps(HostStaged.of(SoftmaxOps.class, java.softmax(), HostStaged.SERVED_BY));
     private final MarginOps margin = HostStaged.of(MarginOps.class, java.margin(), HostStaged.SERVED_BY);
-    private final CtcOps ctc = HostStaged.of(CtcOps.class, java.ctc(), HostStaged.SERVED_BY);
-    private final LinearOps linear = HostStaged.of(LinearOps.class, java.linear(), HostStaged.SERVED_BY);
+    private final CtcOps ctc = new CudaCtcOps(HostStaged.of(CtcOps.class, java.ctc(), HostStaged.SERVED_BY));
+    private final LinearOps linear =
+            new CudaLinearOps(HostStaged.of(LinearOps.class, java.linear(), HostStaged.SERVED_BY));
 
     private CudaBackend() {}
+
+    /** The op groups that have native CUDA paths (each can be forced onto the host with {@link #STAGED_PROPERTY}). */
+    public static final List<String> NATIVE_GROUPS = List.of("pointwise", "softmax", "linear", "ctc");
+
+    /**
+     * {@code -Dloss4j.cuda.staged=true} (or {@code all}) host-stages every loss; a comma-separated list of groups
+     * ({@code pointwise,softmax,linear,ctc}) host-stages only the losses and ops of those groups, so a GPU run can
+     * isolate a faulty native path. Read on every call (tests may change it).
+     */
+    public static final String STAGED_PROPERTY = "loss4j.cuda.staged";
+
+    /** True if {@code group} is forced onto the host-staged path by {@link #STAGED_PROPERTY}. */
+    public static boolean staged(String group) {
+        String v = System.getProperty(STAGED_PROPERTY);
+        if (v == null || v.isBlank() || v.equalsIgnoreCase("false")) return false;
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("all")) return true;
+        for (String g : v.split(",")) {
+            if (g.strip().equalsIgnoreCase(group)) return true;
+        }
+        return false;
+    }
 
     @Override
     public String name() {
@@ -112,6 +136,17 @@ public final class CudaBackend implements Ops {
     /** True if {@code fn} has a CUDA kernel (so a pointwise loss over it runs on the device, not host-staged). */
     public static boolean hasPointwiseKernel(org.loss4j.internal.ops.PointwiseFn fn) {
         return CudaPointwiseOps.term(fn) != null; // emulated: the same device-side plumbing, host-staged kernel
+    }
+
+    /** Why a CTC call is host-staged (checks on host copies of targets and lengths), or null where cuDNN may serve it. */
+    public static String ctcStagedBecause(org.loss4j.Tensor logProbs, org.loss4j.Tensor targets, org.loss4j.Tensor inputLengths,
+                                          org.loss4j.Tensor targetLengths, long blank) {
+        return CudaCtcOps.stagedBecause(logProbs, targets, inputLengths, targetLengths, blank);
+    }
+
+    /** Why the softmax group is host-staged for {@code [outer, n, inner]}, or null when cuDNN serves it. */
+    public static String softmaxStagedBecause(long outer, long n, long inner) {
+        return CudaSoftmaxOps.stagedBecause(outer, n, inner);
     }
 
     @Override

@@ -44,6 +44,17 @@ public final class CudaKernels {
             names.add("loss4j_pw_" + t + "_f64");
         }
         names.add("loss4j_sum_partials");
+        for (String f : List.of("f32", "f64")) {
+            for (String i : List.of("i64", "i32")) {
+                names.add("loss4j_class_forward_" + f + "_" + i);
+                names.add("loss4j_class_backward_" + f + "_" + i);
+            }
+            names.add("loss4j_gather_rows_" + f);
+            names.add("loss4j_scatter_add_rows_" + f);
+            names.add("loss4j_add_bias_" + f);
+        }
+        names.add("loss4j_ctc_unnormalised_rows_f32");
+        names.add("loss4j_ctc_scale_grad_f32");
         return List.copyOf(names);
     }
 
