@@ -280,10 +280,17 @@ class AllocationTest {
     void counterAllocatesNothing() {
         long[] workers = workers();
         for (int i = 0; i < 20_000; i++) allocated(workers); // compiled
-        long before = allocated(workers);
-        for (int i = 0; i < 1000; i++) allocated(workers);
-        long after = allocated(workers);
-        assertTrue(after - before == 0, "reading the allocation counters allocated " + (after - before) + " bytes in 1000 reads");
+        // up to five rounds: an idle fork-join worker that retires between the reads makes one round's sum drop
+        long diff = 0;
+        for (int round = 0; round < 5; round++) {
+            workers = workers();
+            long before = allocated(workers);
+            for (int i = 0; i < 1000; i++) allocated(workers);
+            long after = allocated(workers);
+            diff = after - before;
+            if (diff == 0) break;
+        }
+        assertTrue(diff == 0, "reading the allocation counters allocated " + diff + " bytes in 1000 reads");
     }
 
     @Test

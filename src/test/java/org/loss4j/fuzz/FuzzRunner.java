@@ -332,14 +332,8 @@ final class FuzzRunner {
                     + Arrays.toString(expected.shape());
         }
         Tolerance tol = Tolerance.of(expected.dtype());
-        if (Boolean.TRUE.equals(NORMWISE.get())) {
-            double max = 0;
-            for (long i = 0; i < expected.numel(); i++) {
-                double e = Math.abs(expected.getDouble(i));
-                if (Double.isFinite(e)) max = Math.max(max, e);
-            }
-            tol = new Tolerance(tol.rel(), tol.abs() + tol.rel() * max, "float32 matmul accumulation, norm-wise (see MATMUL_LOSSES)");
-        }
+        // float32 matmul accumulation: norm-wise (see MATMUL_LOSSES); bfloat16 always (see Tolerance.BF16)
+        if (Boolean.TRUE.equals(NORMWISE.get()) || expected.dtype() == org.loss4j.DType.BF16) tol = tol.normwise(expected);
         for (long i = 0; i < expected.numel(); i++) {
             double x = actual.getDouble(i), e = expected.getDouble(i);
             if (!tol.accepts(x, e)) return what + ": element " + i + " is " + x + ", expected " + e;

@@ -26,8 +26,6 @@ final class PanamaPairKernels implements PairKernels {
     /** The widest float species, for kernels whose cost is arithmetic rather than memory (two double vectors each). */
     private static final VectorSpecies<Float> WS = VectorMath.SPECIES;
     private static final int WL = WS.length();
-    private static final FloatVector ZERO = FloatVector.zero(WS);
-    private static final FloatVector ONE = FloatVector.broadcast(WS, 1f);
     private static final ByteOrder BO = ByteOrder.nativeOrder();
 
     private PanamaPairKernels() {}
@@ -256,6 +254,7 @@ final class PanamaPairKernels implements PairKernels {
     }
 
     private static double logitsBceValue(MemorySegment a, MemorySegment b, long from, long upper) {
+        FloatVector zero = FloatVector.zero(WS), one = FloatVector.broadcast(WS, 1f);
         DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
         for (long i = from; i < upper; i += WL) {
             long at = i * Float.BYTES;
@@ -263,7 +262,7 @@ final class PanamaPairKernels implements PairKernels {
             FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
             FloatVector l = VectorMath.log1pUnit(VectorMath.expNonPositive(x.abs().neg()));
             // (1 - y) x - min(x, 0) + l, in the scalar kernel's order: max(x, 0) - x y differs at x = inf, y > 1
-            FloatVector v = ONE.sub(y).mul(x).sub(x.blend(ZERO, x.compare(VectorOperators.GT, ZERO))).add(l);
+            FloatVector v = one.sub(y).mul(x).sub(x.blend(zero, x.compare(VectorOperators.GT, zero))).add(l);
             acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
@@ -297,6 +296,7 @@ final class PanamaPairKernels implements PairKernels {
     }
 
     private static double logitsBceValueFromExp(MemorySegment a, MemorySegment b, MemorySegment e, long from, long upper) {
+        FloatVector zero = FloatVector.zero(WS), one = FloatVector.broadcast(WS, 1f);
         DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
         for (long i = from; i < upper; i += WL) {
             long at = i * Float.BYTES;
@@ -304,7 +304,7 @@ final class PanamaPairKernels implements PairKernels {
             FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
             FloatVector l = VectorMath.log1pUnit(FloatVector.fromMemorySegment(WS, e, at, BO));
             // (1 - y) x - min(x, 0) + l, in the scalar kernel's order: max(x, 0) - x y differs at x = inf, y > 1
-            FloatVector v = ONE.sub(y).mul(x).sub(x.blend(ZERO, x.compare(VectorOperators.GT, ZERO))).add(l);
+            FloatVector v = one.sub(y).mul(x).sub(x.blend(zero, x.compare(VectorOperators.GT, zero))).add(l);
             acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
             acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
         }
