@@ -112,19 +112,27 @@ final class VectorCtcItem {
     }
 
     /**
-     * ln(e^a1 + e^a2 + e^a3) + add, lane by lane, as the scalar {@code JavaCtcOps.logSumExp}: with m the largest,
-     * m + ln(1 + e^(mid - m) + e^(lo - m)); -inf where all three are -inf; NaN where m is +inf (the scalar's
-     * e^(inf - inf)) or any term is NaN.
+     * {@code dst[dstOff + s] = ln(e^a1 + e^a2 + e^a3) + add[addOff + s]} for s in [0, n), with
+     * {@code a_i = src[o_i + s]} and {@code a3 = -inf} where {@code skip[s]}; lane by lane as the scalar
+     * {@code JavaCtcOps.logSumExp}: with m the largest, m + ln(1 + e^(mid - m) + e^(lo - m)); -inf where all three
+     * are -inf; NaN where m is +inf (the scalar's e^(inf - inf)) or any term is NaN.
      */
-    private static DoubleVector logSumExp3(DoubleVector a1, DoubleVector a2, DoubleVector a3, DoubleVector add) {
-        DoubleVector hi = a1.max(a2);
-        DoubleVector lo = a1.min(a2);
-        DoubleVector m = hi.max(a3);
-        DoubleVector mid = hi.min(a3);
-        DoubleVector sum = mid.sub(m).lanewise(VectorOperators.EXP).add(lo.sub(m).lanewise(VectorOperators.EXP)).add(1.0);
-        DoubleVector r = m.add(sum.lanewise(VectorOperators.LOG)).add(add);
-        r = r.blend(Double.NaN, m.compare(VectorOperators.EQ, POS_INF));
-        return r.blend(NEG_INF, m.compare(VectorOperators.EQ, NEG_INF));
+    private static void logSumExp3(double[] src, int o1, int o2, int o3, boolean[] skip, double[] add, int addOff,
+                                   double[] dst, int dstOff, int n) {
+        // over memory, not vectors: a vector passed to a method C2 did not inline is boxed (KernelShapeTest)
+        for (int s = 0; s < n; s += L) {
+            DoubleVector a1 = DoubleVector.fromArray(SP, src, o1 + s);
+            DoubleVector a2 = DoubleVector.fromArray(SP, src, o2 + s);
+            DoubleVector a3 = DoubleVector.fromArray(SP, src, o3 + s).blend(NEG_INF, VectorMask.fromArray(SP, skip, s));
+            DoubleVector hi = a1.max(a2);
+            DoubleVector lo = a1.min(a2);
+            DoubleVector m = hi.max(a3);
+            DoubleVector mid = hi.min(a3);
+            DoubleVector sum = mid.sub(m).lanewise(VectorOperators.EXP).add(lo.sub(m).lanewise(VectorOperators.EXP)).add(1.0);
+            DoubleVector r = m.add(sum.lanewise(VectorOperators.LOG)).add(DoubleVector.fromArray(SP, add, addOff + s));
+            r = r.blend(Double.NaN, m.compare(VectorOperators.EQ, POS_INF));
+            r.blend(NEG_INF, m.compare(VectorOperators.EQ, NEG_INF)).intoArray(dst, dstOff + s);
+        }
     }
 
     /** Fills ln alpha and returns -ln p(l | x). */
@@ -137,13 +145,7 @@ final class VectorCtcItem {
             int prev = (t - 1) * w, row = t * w, lrow = t * w;
             alpha[row] = NEG_INF;
             alpha[row + 1] = NEG_INF;
-            for (int s = 0; s < padded; s += L) {
-                DoubleVector a1 = DoubleVector.fromArray(SP, alpha, prev + 2 + s);
-                DoubleVector a2 = DoubleVector.fromArray(SP, alpha, prev + 1 + s);
-                DoubleVector a3 = DoubleVector.fromArray(SP, alpha, prev + s)
-                        .blend(NEG_INF, VectorMask.fromArray(SP, noSkipA, s));
-                logSumExp3(a1, a2, a3, DoubleVector.fromArray(SP, lpl, lrow + s)).intoArray(alpha, row + 2 + s);
-            }
+            logSumExp3(alpha, prev + 2, prev + 1, prev, noSkipA, lpl, lrow, alpha, row + 2, padded);
             for (int s = states; s < padded; s++) alpha[row + 2 + s] = NEG_INF;
         }
         double last = alpha[(il - 1) * w + 2 + states - 1];
@@ -161,13 +163,7 @@ final class VectorCtcItem {
                 beta[row + states - 1] = lpl[lrow + states - 1];
                 if (states > 1) beta[row + states - 2] = lpl[lrow + states - 2];
             } else {
-                for (int s = 0; s < padded; s += L) {
-                    DoubleVector b1 = DoubleVector.fromArray(SP, beta, next + s);
-                    DoubleVector b2 = DoubleVector.fromArray(SP, beta, next + s + 1);
-                    DoubleVector b3 = DoubleVector.fromArray(SP, beta, next + s + 2)
-                            .blend(NEG_INF, VectorMask.fromArray(SP, noSkipB, s));
-                    logSumExp3(b1, b2, b3, DoubleVector.fromArray(SP, lpl, lrow + s)).intoArray(beta, row + s);
-                }
+                logSumExp3(beta, next, next + 1, next + 2, noSkipB, lpl, lrow, beta, row, padded);
                 for (int s = states; s < w; s++) beta[row + s] = NEG_INF;
             }
             int arow = t * w + 2;

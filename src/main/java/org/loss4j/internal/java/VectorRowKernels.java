@@ -14,7 +14,7 @@ import org.loss4j.internal.java.vector.VectorMath;
 
 /**
  * {@link RowKernels} over {@code jdk.incubator.vector}, loaded only when that module is present. Float32 exps are
- * taken in float lanes ({@link VectorMath#expNonPositive}: within 0.9 ulp, flushing results below 1.2e-38 to 0) and
+ * taken in float lanes ({@link VectorMath#expNegAbs}'s formula: within 0.9 ulp, flushing results below 1.2e-38 to 0) and
  * summed in double lanes; float64 exps in double lanes ({@code VectorOperators.EXP}). Tails run the scalar code.
  */
 final class VectorRowKernels implements RowKernels {
@@ -83,13 +83,14 @@ final class VectorRowKernels implements RowKernels {
         return e == null ? expSumF32(x, off, n, m) : expSumStoreF32(x, off, n, m, e, eoff);
     }
 
-    // exp(x - m) with x - m <= 0 is VectorMath.expNonPositive written out in the loop, twice per iteration (one
-    // conversion to double per two vectors). Measured: called as a method, C2 sometimes does not inline it (under the
-    // pool's workers, or depending on compile order) and then boxes every vector (137 KB and several times the time
-    // per call at (64, 1000)); written out, the loops are also too large (> FreqInlineSize) to be inlined into their
-    // callers, so each is compiled on its own with the whole inlining budget for the Vector API calls. Two loops, with
-    // and without the store, not one with an `if (e != null)` store: the merged loop measured 158-399 KB per call in
-    // AllocationTest (boxed vectors again).
+    // exp(x - m) with x - m <= 0 is VectorMath.expNegAbs's formula written out in the loop, twice per iteration (one
+    // conversion to double per two vectors), in two loops (with and without the store) and the masked tail: five
+    // copies, which VectorRowKernelsTest holds to expNegAbs's bits. Why not shared: a vector passed to or returned
+    // from a method C2 did not inline is boxed on the heap, and whether it inlines one depends on compile order
+    // (KernelShapeTest); and sharing through memory, one exp-and-sum method for these rows and BCE's blocks, measured
+    // 0.34 instead of 0.25 ns per element whenever the short calls warmed it up first, against 0.21 for the no-store
+    // loop here. Written out, each loop is too large (> FreqInlineSize) to be inlined into its callers, so each is
+    // compiled on its own, with its own profile.
     private static double expSumF32(MemorySegment x, long off, int n, double m) {
         int bound = FS.loopBound(n);
         FloatVector mv = FloatVector.broadcast(FS, (float) m);
@@ -106,7 +107,7 @@ final class VectorRowKernels implements RowKernels {
         for (; k0 + 2 * FL <= bound; k0 += 2 * FL) { // two exps added in float: one conversion for both
             long at = (off + k0) * 4;
             FloatVector v0, v1;
-            { // exp(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv)), VectorMath.expNonPositive written out (see above)
+            { // exp(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv)), the exp written out (see above)
                 FloatVector xe = FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv);
                 VectorMask<Float> tiny = xe.compare(VectorOperators.LT, lo);
                 FloatVector xc = xe.blend(lo, tiny);
@@ -121,7 +122,7 @@ final class VectorRowKernels implements RowKernels {
                         .sub(bias).reinterpretAsFloats();
                 v0 = p.mul(scale).blend(zero, tiny);
             }
-            { // exp(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv)), VectorMath.expNonPositive written out (see above)
+            { // exp(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv)), the exp written out (see above)
                 FloatVector xe = FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv);
                 VectorMask<Float> tiny = xe.compare(VectorOperators.LT, lo);
                 FloatVector xc = xe.blend(lo, tiny);
@@ -161,7 +162,7 @@ final class VectorRowKernels implements RowKernels {
         for (; k0 + 2 * FL <= bound; k0 += 2 * FL) { // two exps added in float: one conversion for both
             long at = (off + k0) * 4;
             FloatVector v0, v1;
-            { // exp(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv)), VectorMath.expNonPositive written out (see above)
+            { // exp(FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv)), the exp written out (see above)
                 FloatVector xe = FloatVector.fromMemorySegment(FS, x, at, BO).sub(mv);
                 VectorMask<Float> tiny = xe.compare(VectorOperators.LT, lo);
                 FloatVector xc = xe.blend(lo, tiny);
@@ -176,7 +177,7 @@ final class VectorRowKernels implements RowKernels {
                         .sub(bias).reinterpretAsFloats();
                 v0 = p.mul(scale).blend(zero, tiny);
             }
-            { // exp(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv)), VectorMath.expNonPositive written out (see above)
+            { // exp(FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv)), the exp written out (see above)
                 FloatVector xe = FloatVector.fromMemorySegment(FS, x, at + 4L * FL, BO).sub(mv);
                 VectorMask<Float> tiny = xe.compare(VectorOperators.LT, lo);
                 FloatVector xc = xe.blend(lo, tiny);

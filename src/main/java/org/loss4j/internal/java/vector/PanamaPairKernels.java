@@ -6,7 +6,6 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -44,42 +43,61 @@ final class PanamaPairKernels implements PairKernels {
         return "panama-vector " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit (" + L + " lanes, double accumulation)";
     }
 
+    /**
+     * Elements per block where a kernel runs as several passes (BCE's exp, log1p and gradient; the second gradient's
+     * negation): a block of each operand stays in L1 between the passes. A multiple of every lane count.
+     */
+    private static final int BLOCK = 1024;
+
+    // No method here takes or returns a vector, and the shared math (VectorMath) is shared through memory: a vector
+    // that crosses a call C2 did not inline is boxed on the heap, and whether C2 inlines a helper of ours depends on
+    // compile order (KernelShapeTest has the story). So each loop below is written out whole.
+
     @Override
     public double run(int kind, double param, MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb,
                       double g, long from, long to) {
         long upper = from + (to - from) / L * L;
-        boolean grads = ga != null || gb != null;
         double s;
-        switch (kind) {
-            case SQUARED -> s = grads ? squaredGrad(a, b, ga, gb, g, from, upper) : squared(a, b, from, upper);
-            case ABSOLUTE -> s = grads ? absoluteGrad(a, b, ga, gb, g, from, upper) : absolute(a, b, from, upper);
-            case SMOOTH_L1 -> s = grads ? smoothL1Grad(param, a, b, ga, gb, g, from, upper) : smoothL1(param, a, b, from, upper);
-            case HUBER -> s = grads ? huberGrad(param, a, b, ga, gb, g, from, upper) : huber(param, a, b, from, upper);
-            case LOGITS_BCE -> {
-                upper = from + (to - from) / WL * WL;
-                s = logitsBce(a, b, ga, gb, g, from, upper);
+        if (kind == LOGITS_BCE) {
+            upper = from + (to - from) / WL * WL;
+            s = logitsBce(a, b, ga, gb, g, from, upper);
+        } else if (kind == KL_DIV) {
+            s = klDiv(a, b, ga, gb, g, from, upper);
+        } else if (ga == null && gb == null) {
+            s = switch (kind) {
+                case SQUARED -> squared(a, b, from, upper);
+                case ABSOLUTE -> absolute(a, b, from, upper);
+                case SMOOTH_L1 -> smoothL1(param, a, b, from, upper);
+                case HUBER -> huber(param, a, b, from, upper);
+                default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
+            };
+        } else {
+            // these terms have gb = -ga: each loop writes one gradient (gb's through -g, which negates every product
+            // exactly), and where both are wanted gb is ga negated block by block, while the block is in L1
+            MemorySegment out = ga != null ? ga : gb;
+            double gs = ga != null ? g : -g;
+            boolean both = ga != null && gb != null;
+            s = 0;
+            for (long start = from, end; start < upper; start = end) {
+                end = both ? Math.min(upper, start + BLOCK) : upper;
+                s += switch (kind) {
+                    case SQUARED -> squaredGrad(a, b, out, gs, start, end);
+                    case ABSOLUTE -> absoluteGrad(a, b, out, gs, start, end);
+                    case SMOOTH_L1 -> smoothL1Grad(param, a, b, out, gs, start, end);
+                    case HUBER -> huberGrad(param, a, b, out, gs, start, end);
+                    default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
+                };
+                if (both) negate(ga, gb, start, end);
             }
-            case KL_DIV -> s = klDiv(a, b, ga, gb, g, from, upper);
-            default -> throw new IllegalArgumentException("unknown pair kernel " + kind);
         }
         return s + ScalarPairKernels.INSTANCE.run(kind, param, a, b, ga, gb, g, upper, to);
     }
 
-    private static FloatVector load(MemorySegment m, long i) {
-        return FloatVector.fromMemorySegment(FS, m, i * Float.BYTES, BO);
-    }
-
-    private static DoubleVector wide(FloatVector v) {
-        return (DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0);
-    }
-
-    private static FloatVector narrow(DoubleVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.D2F, FS, 0);
-    }
-
-    private static void store(FloatVector t, MemorySegment ga, MemorySegment gb, long i) {
-        if (ga != null) t.intoMemorySegment(ga, i * Float.BYTES, BO);
-        if (gb != null) t.neg().intoMemorySegment(gb, i * Float.BYTES, BO);
+    private static void negate(MemorySegment src, MemorySegment dst, long from, long upper) {
+        for (long i = from; i < upper; i += L) {
+            long at = i * Float.BYTES;
+            FloatVector.fromMemorySegment(FS, src, at, BO).neg().intoMemorySegment(dst, at, BO);
+        }
     }
 
     // ------------------------------------------------------------------ squared error
@@ -89,28 +107,34 @@ final class PanamaPairKernels implements PairKernels {
         DoubleVector acc1 = DoubleVector.zero(DS);
         long i = from;
         for (; i + L < upper; i += 2L * L) {
-            FloatVector d0 = load(a, i).sub(load(b, i));
-            FloatVector d1 = load(a, i + L).sub(load(b, i + L));
-            acc0 = acc0.add(wide(d0.mul(d0)));
-            acc1 = acc1.add(wide(d1.mul(d1)));
+            long at = i * Float.BYTES;
+            FloatVector d0 = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            FloatVector d1 = FloatVector.fromMemorySegment(FS, a, at + L * 4L, BO)
+                    .sub(FloatVector.fromMemorySegment(FS, b, at + L * 4L, BO));
+            acc0 = acc0.add((DoubleVector) d0.mul(d0).convertShape(VectorOperators.F2D, DS, 0));
+            acc1 = acc1.add((DoubleVector) d1.mul(d1).convertShape(VectorOperators.F2D, DS, 0));
         }
         for (; i < upper; i += L) {
-            FloatVector d0 = load(a, i).sub(load(b, i));
-            acc0 = acc0.add(wide(d0.mul(d0)));
+            long at = i * Float.BYTES;
+            FloatVector d0 = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            acc0 = acc0.add((DoubleVector) d0.mul(d0).convertShape(VectorOperators.F2D, DS, 0));
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    private static double squaredGrad(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
-                                      long from, long upper) {
+    /** Writes {@code 2 (a - b) g} into {@code out}: ga, or gb with g negated. */
+    private static double squaredGrad(MemorySegment a, MemorySegment b, MemorySegment out, double g, long from, long upper) {
         DoubleVector acc = DoubleVector.zero(DS);
         DoubleVector g2 = DoubleVector.broadcast(DS, 2 * g);
         for (long i = from; i < upper; i += L) {
-            FloatVector x = load(a, i);
-            FloatVector y = load(b, i);
+            long at = i * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(FS, a, at, BO);
+            FloatVector y = FloatVector.fromMemorySegment(FS, b, at, BO);
             FloatVector d = x.sub(y);
-            acc = acc.add(wide(d.mul(d)));
-            store(narrow(wide(x).sub(wide(y)).mul(g2)), ga, gb, i);
+            acc = acc.add((DoubleVector) d.mul(d).convertShape(VectorOperators.F2D, DS, 0));
+            DoubleVector xd = (DoubleVector) x.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector yd = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
+            xd.sub(yd).mul(g2).convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(out, at, BO);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -122,58 +146,56 @@ final class PanamaPairKernels implements PairKernels {
         DoubleVector acc1 = DoubleVector.zero(DS);
         long i = from;
         for (; i + L < upper; i += 2L * L) {
-            acc0 = acc0.add(wide(load(a, i).sub(load(b, i)).abs()));
-            acc1 = acc1.add(wide(load(a, i + L).sub(load(b, i + L)).abs()));
+            long at = i * Float.BYTES;
+            FloatVector d0 = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            FloatVector d1 = FloatVector.fromMemorySegment(FS, a, at + L * 4L, BO)
+                    .sub(FloatVector.fromMemorySegment(FS, b, at + L * 4L, BO));
+            acc0 = acc0.add((DoubleVector) d0.abs().convertShape(VectorOperators.F2D, DS, 0));
+            acc1 = acc1.add((DoubleVector) d1.abs().convertShape(VectorOperators.F2D, DS, 0));
         }
         for (; i < upper; i += L) {
-            acc0 = acc0.add(wide(load(a, i).sub(load(b, i)).abs()));
+            long at = i * Float.BYTES;
+            FloatVector d0 = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            acc0 = acc0.add((DoubleVector) d0.abs().convertShape(VectorOperators.F2D, DS, 0));
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    private static double absoluteGrad(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
-                                       long from, long upper) {
+    /** Writes {@code sign(a - b) g} into {@code out}: ga, or gb with g negated. */
+    private static double absoluteGrad(MemorySegment a, MemorySegment b, MemorySegment out, double g, long from, long upper) {
         DoubleVector acc = DoubleVector.zero(DS);
         float gf = (float) g;
         FloatVector zero = FloatVector.zero(FS);
         FloatVector one = FloatVector.broadcast(FS, 1f);
         FloatVector minusOne = FloatVector.broadcast(FS, -1f);
         for (long i = from; i < upper; i += L) {
-            FloatVector d = load(a, i).sub(load(b, i));
-            acc = acc.add(wide(d.abs()));
+            long at = i * Float.BYTES;
+            FloatVector d = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            acc = acc.add((DoubleVector) d.abs().convertShape(VectorOperators.F2D, DS, 0));
             FloatVector sign = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f));
-            store(sign.mul(gf), ga, gb, i);
+            sign.mul(gf).intoMemorySegment(out, at, BO);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    // ------------------------------------------------------------------ smooth L1
-
-    private static FloatVector smoothL1Value(FloatVector d, float betaF, float halfBeta) {
-        FloatVector z = d.abs();
-        FloatVector small = z.mul(0.5f).mul(z).div(betaF);
-        FloatVector large = z.sub(halfBeta);
-        return large.blend(small, z.compare(VectorOperators.LT, betaF));
-    }
+    // ------------------------------------------------------------------ smooth L1: |d| < beta ? 0.5 d^2 / beta : |d| - beta / 2
 
     private static double smoothL1(double beta, MemorySegment a, MemorySegment b, long from, long upper) {
         float betaF = (float) beta;
         float halfBeta = 0.5f * betaF;
-        DoubleVector acc0 = DoubleVector.zero(DS);
-        DoubleVector acc1 = DoubleVector.zero(DS);
-        long i = from;
-        for (; i + L < upper; i += 2L * L) {
-            acc0 = acc0.add(wide(smoothL1Value(load(a, i).sub(load(b, i)), betaF, halfBeta)));
-            acc1 = acc1.add(wide(smoothL1Value(load(a, i + L).sub(load(b, i + L)), betaF, halfBeta)));
+        DoubleVector acc = DoubleVector.zero(DS);
+        for (long i = from; i < upper; i += L) {
+            long at = i * Float.BYTES;
+            FloatVector z = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO)).abs();
+            FloatVector v = z.sub(halfBeta).blend(z.mul(0.5f).mul(z).div(betaF), z.compare(VectorOperators.LT, betaF));
+            acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
         }
-        for (; i < upper; i += L) {
-            acc0 = acc0.add(wide(smoothL1Value(load(a, i).sub(load(b, i)), betaF, halfBeta)));
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private static double smoothL1Grad(double beta, MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb,
-                                       double g, long from, long upper) {
+    /** Writes {@code clamp(d / beta, -1, 1) g} (computed as {@code d g / beta} inside) into {@code out}. */
+    private static double smoothL1Grad(double beta, MemorySegment a, MemorySegment b, MemorySegment out, double g,
+                                       long from, long upper) {
         float betaF = (float) beta;
         float halfBeta = 0.5f * betaF;
         double betaD = betaF;
@@ -181,44 +203,38 @@ final class PanamaPairKernels implements PairKernels {
         DoubleVector plus = DoubleVector.broadcast(DS, g);
         DoubleVector minus = DoubleVector.broadcast(DS, -g);
         for (long i = from; i < upper; i += L) {
-            FloatVector d = load(a, i).sub(load(b, i));
-            acc = acc.add(wide(smoothL1Value(d, betaF, halfBeta)));
-            DoubleVector x = wide(d);
-            DoubleVector t = x.mul(g).div(betaD)
+            long at = i * Float.BYTES;
+            FloatVector d = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            FloatVector z = d.abs();
+            FloatVector v = z.sub(halfBeta).blend(z.mul(0.5f).mul(z).div(betaF), z.compare(VectorOperators.LT, betaF));
+            acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            DoubleVector x = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 0);
+            x.mul(g).div(betaD)
                     .blend(plus, x.compare(VectorOperators.GE, betaD))
-                    .blend(minus, x.compare(VectorOperators.LE, -betaD));
-            store(narrow(t), ga, gb, i);
+                    .blend(minus, x.compare(VectorOperators.LE, -betaD))
+                    .convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(out, at, BO);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    // ------------------------------------------------------------------ Huber
-
-    private static FloatVector huberValue(FloatVector d, float deltaF, float halfDelta) {
-        FloatVector z = d.abs();
-        FloatVector small = z.mul(0.5f).mul(z);
-        FloatVector large = z.sub(halfDelta).mul(deltaF);
-        return large.blend(small, z.compare(VectorOperators.LT, deltaF));
-    }
+    // ------------------------------------------------------------------ Huber: |d| < delta ? 0.5 d^2 : delta (|d| - delta / 2)
 
     private static double huber(double delta, MemorySegment a, MemorySegment b, long from, long upper) {
         float deltaF = (float) delta;
         float halfDelta = 0.5f * deltaF;
-        DoubleVector acc0 = DoubleVector.zero(DS);
-        DoubleVector acc1 = DoubleVector.zero(DS);
-        long i = from;
-        for (; i + L < upper; i += 2L * L) {
-            acc0 = acc0.add(wide(huberValue(load(a, i).sub(load(b, i)), deltaF, halfDelta)));
-            acc1 = acc1.add(wide(huberValue(load(a, i + L).sub(load(b, i + L)), deltaF, halfDelta)));
+        DoubleVector acc = DoubleVector.zero(DS);
+        for (long i = from; i < upper; i += L) {
+            long at = i * Float.BYTES;
+            FloatVector z = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO)).abs();
+            FloatVector v = z.sub(halfDelta).mul(deltaF).blend(z.mul(0.5f).mul(z), z.compare(VectorOperators.LT, deltaF));
+            acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
         }
-        for (; i < upper; i += L) {
-            acc0 = acc0.add(wide(huberValue(load(a, i).sub(load(b, i)), deltaF, halfDelta)));
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private static double huberGrad(double delta, MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb,
-                                    double g, long from, long upper) {
+    /** Writes {@code clamp(d, -delta, delta) g} (computed as {@code d g} inside) into {@code out}. */
+    private static double huberGrad(double delta, MemorySegment a, MemorySegment b, MemorySegment out, double g,
+                                    long from, long upper) {
         float deltaF = (float) delta;
         float halfDelta = 0.5f * deltaF;
         double deltaD = deltaF;
@@ -226,12 +242,16 @@ final class PanamaPairKernels implements PairKernels {
         DoubleVector plus = DoubleVector.broadcast(DS, deltaD * g);
         DoubleVector minus = DoubleVector.broadcast(DS, -(deltaD * g));
         for (long i = from; i < upper; i += L) {
-            FloatVector d = load(a, i).sub(load(b, i));
-            acc = acc.add(wide(huberValue(d, deltaF, halfDelta)));
-            DoubleVector x = wide(d);
-            VectorMask<Double> hi = x.compare(VectorOperators.GE, deltaD);
-            DoubleVector t = x.mul(g).blend(plus, hi).blend(minus, x.compare(VectorOperators.LE, -deltaD));
-            store(narrow(t), ga, gb, i);
+            long at = i * Float.BYTES;
+            FloatVector d = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            FloatVector z = d.abs();
+            FloatVector v = z.sub(halfDelta).mul(deltaF).blend(z.mul(0.5f).mul(z), z.compare(VectorOperators.LT, deltaF));
+            acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            DoubleVector x = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 0);
+            x.mul(g)
+                    .blend(plus, x.compare(VectorOperators.GE, deltaD))
+                    .blend(minus, x.compare(VectorOperators.LE, -deltaD))
+                    .convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(out, at, BO);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -239,70 +259,38 @@ final class PanamaPairKernels implements PairKernels {
     // ------------------------------------------------------------------ binary cross-entropy with logits
 
     /**
-     * Loss {@code (1 - y) x - min(x, 0) + log1p(exp(-|x|))} (PyTorch's {@code (1 - y) x - logsigmoid(x)}) in float lanes,
-     * summed in double; gradients {@code (sigmoid(x) - y) g} and {@code -x g} in float lanes. One
-     * {@link VectorMath#expNonPositive} per element serves the loss and the sigmoid.
+     * Loss {@code (1 - y) x - min(x, 0) + log1p(exp(-|x|))} (PyTorch's {@code (1 - y) x - logsigmoid(x)}) in float
+     * lanes, summed in double; gradients {@code (sigmoid(x) - y) g} and {@code -x g} in float lanes. Per block, in
+     * passes over L1: {@code exp(-|x|)} (into the input gradient's memory, or scratch), its log1p into scratch, the
+     * loss summed from that, then the sigmoid gradient from the exps. One exp per element serves loss and gradient.
      */
     private static double logitsBce(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
                                     long from, long upper) {
-        if (ga == null && gb == null) return logitsBceValue(a, b, from, upper);
-        // one loop per set of gradients: a branch on a store inside the loop makes C2 box the vectors
-        if (gb == null) return logitsBceGradInput(a, b, ga, (float) g, from, upper);
-        double s = ga == null ? logitsBceValue(a, b, from, upper) : logitsBceGradInput(a, b, ga, (float) g, from, upper);
-        logitsBceGradTarget(a, gb, (float) g, from, upper);
-        return s;
-    }
-
-    private static double logitsBceValue(MemorySegment a, MemorySegment b, long from, long upper) {
-        FloatVector zero = FloatVector.zero(WS), one = FloatVector.broadcast(WS, 1f);
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
-        for (long i = from; i < upper; i += WL) {
-            long at = i * Float.BYTES;
-            FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
-            FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
-            FloatVector l = VectorMath.log1pUnit(VectorMath.expNonPositive(x.abs().neg()));
-            // (1 - y) x - min(x, 0) + l, in the scalar kernel's order: max(x, 0) - x y differs at x = inf, y > 1
-            FloatVector v = one.sub(y).mul(x).sub(x.blend(zero, x.compare(VectorOperators.GT, zero))).add(l);
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** Elements per block of the three-pass gradient: x, y and the gradient's block stay in L1 between the passes. */
-    private static final int BCE_BLOCK = 1024;
-
-    /**
-     * Value and input gradient in blocks of three small passes: {@code exp(-|x|)} into the gradient's memory, the loss
-     * summed from it, then {@code (sigmoid(x) - y) g} over it. Loops that do two of these at once measured up to twice
-     * as slow: past a size C2 stops inlining the Vector API calls of a loop body and boxes the vectors.
-     */
-    private static double logitsBceGradInput(MemorySegment a, MemorySegment b, MemorySegment ga, float g, long from, long upper) {
+        MemorySegment scratch = Scratch.floats();
+        float gf = (float) g;
         double sum = 0;
-        for (long start = from; start < upper; start += BCE_BLOCK) {
-            long end = Math.min(upper, start + BCE_BLOCK);
-            expNegAbs(a, ga, start, end);
-            sum += logitsBceValueFromExp(a, b, ga, start, end);
-            logitsBceSigmoidGrad(a, b, ga, g, start, end);
+        for (long start = from; start < upper; start += BLOCK) {
+            int n = (int) Math.min(BLOCK, upper - start);
+            MemorySegment e = ga != null ? ga : scratch;
+            long eOff = ga != null ? start : 0;
+            VectorMath.expNegAbs(a, start, e, eOff, n);
+            VectorMath.log1pUnit(e, eOff, scratch, BLOCK, n);
+            sum += logitsBceValue(a, b, scratch, start, n);
+            if (ga != null) logitsBceSigmoidGrad(a, b, ga, gf, start, n);
         }
+        if (gb != null) logitsBceGradTarget(a, gb, gf, from, upper);
         return sum;
     }
 
-    private static void expNegAbs(MemorySegment a, MemorySegment e, long from, long upper) {
-        for (long i = from; i < upper; i += WL) {
-            long at = i * Float.BYTES;
-            VectorMath.expNonPositive(FloatVector.fromMemorySegment(WS, a, at, BO).abs().neg()).intoMemorySegment(e, at, BO);
-        }
-    }
-
-    private static double logitsBceValueFromExp(MemorySegment a, MemorySegment b, MemorySegment e, long from, long upper) {
+    /** The loss over {@code n} elements from {@code from}, given {@code log1p(exp(-|x|))} at scratch[BLOCK...]. */
+    private static double logitsBceValue(MemorySegment a, MemorySegment b, MemorySegment scratch, long from, int n) {
         FloatVector zero = FloatVector.zero(WS), one = FloatVector.broadcast(WS, 1f);
         DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
-        for (long i = from; i < upper; i += WL) {
-            long at = i * Float.BYTES;
+        for (int k = 0; k < n; k += WL) {
+            long at = (from + k) * Float.BYTES;
             FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
             FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
-            FloatVector l = VectorMath.log1pUnit(FloatVector.fromMemorySegment(WS, e, at, BO));
+            FloatVector l = FloatVector.fromMemorySegment(WS, scratch, (BLOCK + k) * (long) Float.BYTES, BO);
             // (1 - y) x - min(x, 0) + l, in the scalar kernel's order: max(x, 0) - x y differs at x = inf, y > 1
             FloatVector v = one.sub(y).mul(x).sub(x.blend(zero, x.compare(VectorOperators.GT, zero))).add(l);
             acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
@@ -311,15 +299,17 @@ final class PanamaPairKernels implements PairKernels {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** {@code g} is passed as a float: a vector argument to a method that is not inlined is boxed on the heap. */
-    private static void logitsBceSigmoidGrad(MemorySegment a, MemorySegment b, MemorySegment ga, float gs, long from, long upper) {
+    /** {@code ga = (sigmoid(x) - y) g} in place over {@code ga = exp(-|x|)}; sigmoid is 1/(1+e) for x >= 0, else e/(1+e). */
+    private static void logitsBceSigmoidGrad(MemorySegment a, MemorySegment b, MemorySegment ga, float gs, long from, int n) {
         FloatVector g = FloatVector.broadcast(WS, gs);
-        for (long i = from; i < upper; i += WL) {
-            long at = i * Float.BYTES;
+        FloatVector zero = FloatVector.zero(WS), one = FloatVector.broadcast(WS, 1f);
+        for (int k = 0; k < n; k += WL) {
+            long at = (from + k) * Float.BYTES;
             FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
             FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
             FloatVector e = FloatVector.fromMemorySegment(WS, ga, at, BO);
-            VectorMath.sigmoidFromExpNegAbs(x, e).sub(y).mul(g).intoMemorySegment(ga, at, BO);
+            FloatVector sigmoid = e.blend(one, x.compare(VectorOperators.GE, zero)).div(e.add(one));
+            sigmoid.sub(y).mul(g).intoMemorySegment(ga, at, BO);
         }
     }
 
@@ -339,17 +329,19 @@ final class PanamaPairKernels implements PairKernels {
         DoubleVector zeroD = DoubleVector.zero(DS);
         DoubleVector gv = DoubleVector.broadcast(DS, g);
         for (long i = from; i < upper; i += L) {
-            FloatVector x = load(a, i);
-            FloatVector y = load(b, i);
+            long at = i * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(FS, a, at, BO);
+            FloatVector y = FloatVector.fromMemorySegment(FS, b, at, BO);
             FloatVector xl = y.mul(y.lanewise(VectorOperators.LOG)).blend(zero, y.compare(VectorOperators.EQ, 0f));
-            acc = acc.add(wide(xl.sub(y.mul(x))));
+            acc = acc.add((DoubleVector) xl.sub(y.mul(x)).convertShape(VectorOperators.F2D, DS, 0));
             if (ga != null || gb != null) {
-                DoubleVector yd = wide(y);
-                if (ga != null) narrow(yd.neg().mul(g)).intoMemorySegment(ga, i * Float.BYTES, BO);
+                DoubleVector yd = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
+                if (ga != null) yd.neg().mul(g).convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(ga, at, BO);
                 if (gb != null) {
                     DoubleVector logB = yd.lanewise(VectorOperators.LOG).blend(zeroD, yd.compare(VectorOperators.EQ, 0.0));
-                    DoubleVector t = gv.mul(logB).add(gv.mul(yd).div(yd)).sub(gv.mul(wide(x)));
-                    narrow(t).intoMemorySegment(gb, i * Float.BYTES, BO);
+                    DoubleVector xd = (DoubleVector) x.convertShape(VectorOperators.F2D, DS, 0);
+                    DoubleVector t = gv.mul(logB).add(gv.mul(yd).div(yd)).sub(gv.mul(xd));
+                    t.convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(gb, at, BO);
                 }
             }
         }

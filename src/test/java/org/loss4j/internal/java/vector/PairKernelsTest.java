@@ -85,6 +85,16 @@ class PairKernelsTest {
                             assertEquals(Float.floatToRawIntBits(ga1.getAtIndex(F, i)) == Float.floatToRawIntBits(-0f),
                                     Float.floatToRawIntBits(ga2.getAtIndex(F, i)) == Float.floatToRawIntBits(-0f), what + " sign of zero at " + i);
                         }
+                        // one gradient at a time (the vector kernels write gb alone through -g): the same bits
+                        MemorySegment ga3 = arena.allocate(Math.max(4, 4L * n)), gb3 = arena.allocate(Math.max(4, 4L * n));
+                        assertClose(f2, active.run(kind, param, a, b, ga3, null, g, 0, n), 1e-12, what + " input gradient alone");
+                        assertClose(f2, active.run(kind, param, a, b, null, gb3, g, 0, n), 1e-12, what + " target gradient alone");
+                        for (int i = 0; i < n; i++) { // floatToIntBits: one NaN (a NaN's sign and payload are not specified)
+                            assertEquals(Float.floatToIntBits(ga2.getAtIndex(F, i)), Float.floatToIntBits(ga3.getAtIndex(F, i)),
+                                    what + " grad a alone at " + i);
+                            assertEquals(Float.floatToIntBits(gb2.getAtIndex(F, i)), Float.floatToIntBits(gb3.getAtIndex(F, i)),
+                                    what + " grad b alone at " + i);
+                        }
                         // a sub-range (chunks of a parallel call) gives the same as the scalar sub-range
                         if (n > 10) {
                             assertClose(scalar.run(kind, param, a, b, null, null, g, 3, n - 5),

@@ -3,9 +3,9 @@ package org.loss4j.internal.java.vector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
 import java.util.function.DoubleUnaryOperator;
-import java.util.function.UnaryOperator;
-import jdk.incubator.vector.FloatVector;
+import java.util.function.BiConsumer;
 import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +18,7 @@ class VectorMathTest {
     private static final VectorSpecies<Float> FS = VectorMath.SPECIES;
 
     /** Worst error in float ulps of the reference over floats from {@code lo} to {@code hi} (bit-pattern stride). */
-    private static double worstUlp(float lo, float hi, int stride, UnaryOperator<FloatVector> f, DoubleUnaryOperator ref) {
+    private static double worstUlp(float lo, float hi, int stride, BiConsumer<MemorySegment, MemorySegment> f, DoubleUnaryOperator ref) {
         int n = FS.length();
         float[] in = new float[n];
         float[] out = new float[n];
@@ -42,7 +42,7 @@ class VectorMathTest {
             }
             in[filled++] = x;
             if (filled == n) {
-                f.apply(FloatVector.fromArray(FS, in, 0)).intoArray(out, 0);
+                f.accept(MemorySegment.ofArray(in), MemorySegment.ofArray(out));
                 for (int i = 0; i < n; i++) {
                     double r = ref.applyAsDouble(in[i]);
                     float rf = (float) r;
@@ -57,37 +57,63 @@ class VectorMathTest {
         return worst;
     }
 
+    private static void exp(MemorySegment in, MemorySegment out) {
+        VectorMath.expNegAbs(in, 0, out, 0, (int) (in.byteSize() / Float.BYTES));
+    }
+
+    private static void log1p(MemorySegment in, MemorySegment out) {
+        VectorMath.log1pUnit(in, 0, out, 0, (int) (in.byteSize() / Float.BYTES));
+    }
+
     @Test
     void expWithinTwoUlpOnTheNormalRange() {
-        assertTrue(worstUlp(-87.33654f, 0f, Integer.getInteger("loss4j.test.mathStride", 61), VectorMath::expNonPositive, Math::exp) <= 2.0);
+        assertTrue(worstUlp(-87.33654f, 0f, Integer.getInteger("loss4j.test.mathStride", 61), VectorMathTest::exp, Math::exp) <= 2.0);
     }
 
+    /** Specials, each at every lane position, and at an offset; positive arguments give exp(-x). */
     @Test
-    void expSpecials() {
-        float[] in = {Float.NaN, Float.NEGATIVE_INFINITY, 0f, -0f, -87.33654f, -87.3366f, -100f, -1e30f, -1f, -88.7f};
-        for (float x : in) {
-            float got = VectorMath.expNonPositive(FloatVector.broadcast(FS, x)).lane(0);
-            double want = Math.exp(x);
-            boolean ok = Double.isNaN(want) ? Float.isNaN(got)
-                    : want < Float.MIN_NORMAL ? got == 0f // flushed: the true value is below 1.2e-38
-                    : Math.abs(got - want) <= 2 * Math.ulp((float) want);
-            assertTrue(ok, "exp(" + x + ") = " + got + ", want " + want);
+    void expSpecialsAtEveryLane() {
+        float[] specials = {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f, -0f, -87.33654f, -87.3366f,
+                -100f, -1e30f, -1f, -88.7f, 3.5f, 1e-40f};
+        int lanes = FS.length();
+        for (float x : specials) {
+            for (int lane = 0; lane < lanes; lane++) {
+                float[] in = new float[lanes + 3];
+                java.util.Arrays.fill(in, -2f);
+                in[3 + lane] = x;
+                float[] out = new float[lanes + 5];
+                java.util.Arrays.fill(out, 42f);
+                VectorMath.expNegAbs(MemorySegment.ofArray(in), 3, MemorySegment.ofArray(out), 5, lanes);
+                double want = Math.exp(-Math.abs(x));
+                float got = out[5 + lane];
+                boolean ok = Double.isNaN(want) ? Float.isNaN(got)
+                        : want < Float.MIN_NORMAL ? got == 0f // flushed: the true value is below 1.2e-38
+                        : Math.abs(got - want) <= 2 * Math.ulp((float) want);
+                assertTrue(ok, "exp(-|" + x + "|) = " + got + ", want " + want + " (lane " + lane + ")");
+                for (int i = 0; i < 5; i++) assertEquals(42f, out[i], "written before the output");
+            }
         }
     }
 
     @Test
-    void signBitHelpers() {
-        float[] in = {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f, -0f, -3.5f, 2.25f};
-        for (float x : in) {
-            FloatVector v = FloatVector.broadcast(FS, x);
-            assertEquals(x < 0 ? 0f : x, VectorMath.relu(v).lane(0));
-        }
+    void lengthsThatAreNotWholeVectorsAreRefused() {
+        MemorySegment m = MemorySegment.ofArray(new float[64]);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> VectorMath.expNegAbs(m, 0, m, 0, FS.length() + 1));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> VectorMath.log1pUnit(m, 0, m, 0, 3));
     }
 
     @Test
     void log1pUnitWithinTwoUlpOnZeroToOne() {
-        assertTrue(worstUlp(0f, 1f, Integer.getInteger("loss4j.test.mathStride", 7), VectorMath::log1pUnit, Math::log1p) <= 2.0);
-        assertEquals(0f, VectorMath.log1pUnit(FloatVector.zero(FS)).lane(0));
-        assertTrue(Float.isNaN(VectorMath.log1pUnit(FloatVector.broadcast(FS, Float.NaN)).lane(0)));
+        assertTrue(worstUlp(0f, 1f, Integer.getInteger("loss4j.test.mathStride", 7), VectorMathTest::log1p, Math::log1p) <= 2.0);
+        float[] in = new float[FS.length()];
+        in[1] = Float.NaN;
+        in[2] = 1f;
+        in[3] = 0.5f;
+        in[4] = 1e-30f;
+        float[] out = new float[in.length];
+        VectorMath.log1pUnit(MemorySegment.ofArray(in), 0, MemorySegment.ofArray(out), 0, in.length);
+        assertEquals(0f, out[0]);
+        assertTrue(Float.isNaN(out[1]));
+        for (int i = 2; i < 5; i++) assertEquals(Math.log1p(in[i]), out[i], 2 * Math.ulp((float) Math.log1p(in[i])));
     }
 }
