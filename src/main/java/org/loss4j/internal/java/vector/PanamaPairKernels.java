@@ -18,15 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class PanamaPairKernels implements PairKernels {
 
-    /**
-     * One float species for every kernel, the preferred one, as in the rest of loss4j: each float vector is two double
-     * vectors (parts 0 and 1). A second float species (this class once used 256-bit floats beside 512-bit ones
-     * elsewhere) makes the JDK's shared Vector API code see two vector classes, and C2 then compiled MSE's forward with
-     * a type guard and a boxed vector once BCE's 512-bit loops had run: 3 MB per call at 1e6 elements, 3x slower.
-     */
-    private static final VectorSpecies<Float> FS = VectorMath.SPECIES;
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    /** As many float lanes as double lanes: one float vector converts to one double vector. */
+    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, VectorShape.forBitSize(DS.length() * Float.SIZE));
     private static final int L = FS.length();
+    /** The widest float species, for kernels whose cost is arithmetic rather than memory (two double vectors each). */
+    private static final VectorSpecies<Float> WS = VectorMath.SPECIES;
+    private static final int WL = WS.length();
     private static final ByteOrder BO = ByteOrder.nativeOrder();
 
     private PanamaPairKernels() {}
@@ -42,7 +40,7 @@ final class PanamaPairKernels implements PairKernels {
 
     @Override
     public String description() {
-        return "panama-vector " + FS.vectorBitSize() + "-bit (" + L + " lanes, double accumulation)";
+        return "panama-vector " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit (" + L + " lanes, double accumulation)";
     }
 
     /**
@@ -61,6 +59,7 @@ final class PanamaPairKernels implements PairKernels {
         long upper = from + (to - from) / L * L;
         double s;
         if (kind == LOGITS_BCE) {
+            upper = from + (to - from) / WL * WL;
             s = logitsBce(a, b, ga, gb, g, from, upper);
         } else if (kind == KL_DIV) {
             s = klDiv(a, b, ga, gb, g, from, upper);
@@ -101,63 +100,70 @@ final class PanamaPairKernels implements PairKernels {
         }
     }
 
-    // Sums: float lanes converted to double lanes, parts 0 and 1, and added there. Gradients computed in double lanes
-    // (both halves) are rounded to float halves, part 0 into the low lanes and part -1 into the high ones, and joined
-    // by OR-ing their bits (exact, -0 kept; the other half of each is +0's bits).
-
     // ------------------------------------------------------------------ squared error
 
     private static double squared(MemorySegment a, MemorySegment b, long from, long upper) {
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
-        for (long i = from; i < upper; i += L) {
+        DoubleVector acc0 = DoubleVector.zero(DS);
+        DoubleVector acc1 = DoubleVector.zero(DS);
+        long i = from;
+        for (; i + L < upper; i += 2L * L) {
             long at = i * Float.BYTES;
-            FloatVector d = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
-            FloatVector v = d.mul(d);
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+            FloatVector d0 = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            FloatVector d1 = FloatVector.fromMemorySegment(FS, a, at + L * 4L, BO)
+                    .sub(FloatVector.fromMemorySegment(FS, b, at + L * 4L, BO));
+            acc0 = acc0.add((DoubleVector) d0.mul(d0).convertShape(VectorOperators.F2D, DS, 0));
+            acc1 = acc1.add((DoubleVector) d1.mul(d1).convertShape(VectorOperators.F2D, DS, 0));
+        }
+        for (; i < upper; i += L) {
+            long at = i * Float.BYTES;
+            FloatVector d0 = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            acc0 = acc0.add((DoubleVector) d0.mul(d0).convertShape(VectorOperators.F2D, DS, 0));
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     /** Writes {@code 2 (a - b) g} into {@code out}: ga, or gb with g negated. */
     private static double squaredGrad(MemorySegment a, MemorySegment b, MemorySegment out, double g, long from, long upper) {
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+        DoubleVector acc = DoubleVector.zero(DS);
         DoubleVector g2 = DoubleVector.broadcast(DS, 2 * g);
         for (long i = from; i < upper; i += L) {
             long at = i * Float.BYTES;
             FloatVector x = FloatVector.fromMemorySegment(FS, a, at, BO);
             FloatVector y = FloatVector.fromMemorySegment(FS, b, at, BO);
             FloatVector d = x.sub(y);
-            FloatVector v = d.mul(d);
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
-            DoubleVector t0 = ((DoubleVector) x.convertShape(VectorOperators.F2D, DS, 0))
-                    .sub((DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0)).mul(g2);
-            DoubleVector t1 = ((DoubleVector) x.convertShape(VectorOperators.F2D, DS, 1))
-                    .sub((DoubleVector) y.convertShape(VectorOperators.F2D, DS, 1)).mul(g2);
-            ((IntVector) t0.convertShape(VectorOperators.D2F, FS, 0).reinterpretAsInts())
-                    .or((IntVector) t1.convertShape(VectorOperators.D2F, FS, -1).reinterpretAsInts())
-                    .reinterpretAsFloats().intoMemorySegment(out, at, BO);
+            acc = acc.add((DoubleVector) d.mul(d).convertShape(VectorOperators.F2D, DS, 0));
+            DoubleVector xd = (DoubleVector) x.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector yd = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
+            xd.sub(yd).mul(g2).convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(out, at, BO);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     // ------------------------------------------------------------------ absolute error
 
     private static double absolute(MemorySegment a, MemorySegment b, long from, long upper) {
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
-        for (long i = from; i < upper; i += L) {
+        DoubleVector acc0 = DoubleVector.zero(DS);
+        DoubleVector acc1 = DoubleVector.zero(DS);
+        long i = from;
+        for (; i + L < upper; i += 2L * L) {
             long at = i * Float.BYTES;
-            FloatVector v = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO)).abs();
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+            FloatVector d0 = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            FloatVector d1 = FloatVector.fromMemorySegment(FS, a, at + L * 4L, BO)
+                    .sub(FloatVector.fromMemorySegment(FS, b, at + L * 4L, BO));
+            acc0 = acc0.add((DoubleVector) d0.abs().convertShape(VectorOperators.F2D, DS, 0));
+            acc1 = acc1.add((DoubleVector) d1.abs().convertShape(VectorOperators.F2D, DS, 0));
+        }
+        for (; i < upper; i += L) {
+            long at = i * Float.BYTES;
+            FloatVector d0 = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
+            acc0 = acc0.add((DoubleVector) d0.abs().convertShape(VectorOperators.F2D, DS, 0));
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     /** Writes {@code sign(a - b) g} into {@code out}: ga, or gb with g negated. */
     private static double absoluteGrad(MemorySegment a, MemorySegment b, MemorySegment out, double g, long from, long upper) {
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+        DoubleVector acc = DoubleVector.zero(DS);
         float gf = (float) g;
         FloatVector zero = FloatVector.zero(FS);
         FloatVector one = FloatVector.broadcast(FS, 1f);
@@ -165,13 +171,11 @@ final class PanamaPairKernels implements PairKernels {
         for (long i = from; i < upper; i += L) {
             long at = i * Float.BYTES;
             FloatVector d = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
-            FloatVector v = d.abs();
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+            acc = acc.add((DoubleVector) d.abs().convertShape(VectorOperators.F2D, DS, 0));
             FloatVector sign = zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f));
             sign.mul(gf).intoMemorySegment(out, at, BO);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     // ------------------------------------------------------------------ smooth L1: |d| < beta ? 0.5 d^2 / beta : |d| - beta / 2
@@ -179,15 +183,14 @@ final class PanamaPairKernels implements PairKernels {
     private static double smoothL1(double beta, MemorySegment a, MemorySegment b, long from, long upper) {
         float betaF = (float) beta;
         float halfBeta = 0.5f * betaF;
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+        DoubleVector acc = DoubleVector.zero(DS);
         for (long i = from; i < upper; i += L) {
             long at = i * Float.BYTES;
             FloatVector z = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO)).abs();
             FloatVector v = z.sub(halfBeta).blend(z.mul(0.5f).mul(z).div(betaF), z.compare(VectorOperators.LT, betaF));
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+            acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /** Writes {@code clamp(d / beta, -1, 1) g} (computed as {@code d g / beta} inside) into {@code out}. */
@@ -196,7 +199,7 @@ final class PanamaPairKernels implements PairKernels {
         float betaF = (float) beta;
         float halfBeta = 0.5f * betaF;
         double betaD = betaF;
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+        DoubleVector acc = DoubleVector.zero(DS);
         DoubleVector plus = DoubleVector.broadcast(DS, g);
         DoubleVector minus = DoubleVector.broadcast(DS, -g);
         for (long i = from; i < upper; i += L) {
@@ -204,19 +207,14 @@ final class PanamaPairKernels implements PairKernels {
             FloatVector d = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
             FloatVector z = d.abs();
             FloatVector v = z.sub(halfBeta).blend(z.mul(0.5f).mul(z).div(betaF), z.compare(VectorOperators.LT, betaF));
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
-            DoubleVector x0 = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 0);
-            DoubleVector x1 = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 1);
-            DoubleVector t0 = x0.mul(g).div(betaD).blend(plus, x0.compare(VectorOperators.GE, betaD))
-                    .blend(minus, x0.compare(VectorOperators.LE, -betaD));
-            DoubleVector t1 = x1.mul(g).div(betaD).blend(plus, x1.compare(VectorOperators.GE, betaD))
-                    .blend(minus, x1.compare(VectorOperators.LE, -betaD));
-            ((IntVector) t0.convertShape(VectorOperators.D2F, FS, 0).reinterpretAsInts())
-                    .or((IntVector) t1.convertShape(VectorOperators.D2F, FS, -1).reinterpretAsInts())
-                    .reinterpretAsFloats().intoMemorySegment(out, at, BO);
+            acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            DoubleVector x = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 0);
+            x.mul(g).div(betaD)
+                    .blend(plus, x.compare(VectorOperators.GE, betaD))
+                    .blend(minus, x.compare(VectorOperators.LE, -betaD))
+                    .convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(out, at, BO);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     // ------------------------------------------------------------------ Huber: |d| < delta ? 0.5 d^2 : delta (|d| - delta / 2)
@@ -224,15 +222,14 @@ final class PanamaPairKernels implements PairKernels {
     private static double huber(double delta, MemorySegment a, MemorySegment b, long from, long upper) {
         float deltaF = (float) delta;
         float halfDelta = 0.5f * deltaF;
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+        DoubleVector acc = DoubleVector.zero(DS);
         for (long i = from; i < upper; i += L) {
             long at = i * Float.BYTES;
             FloatVector z = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO)).abs();
             FloatVector v = z.sub(halfDelta).mul(deltaF).blend(z.mul(0.5f).mul(z), z.compare(VectorOperators.LT, deltaF));
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+            acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /** Writes {@code clamp(d, -delta, delta) g} (computed as {@code d g} inside) into {@code out}. */
@@ -241,7 +238,7 @@ final class PanamaPairKernels implements PairKernels {
         float deltaF = (float) delta;
         float halfDelta = 0.5f * deltaF;
         double deltaD = deltaF;
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+        DoubleVector acc = DoubleVector.zero(DS);
         DoubleVector plus = DoubleVector.broadcast(DS, deltaD * g);
         DoubleVector minus = DoubleVector.broadcast(DS, -(deltaD * g));
         for (long i = from; i < upper; i += L) {
@@ -249,19 +246,14 @@ final class PanamaPairKernels implements PairKernels {
             FloatVector d = FloatVector.fromMemorySegment(FS, a, at, BO).sub(FloatVector.fromMemorySegment(FS, b, at, BO));
             FloatVector z = d.abs();
             FloatVector v = z.sub(halfDelta).mul(deltaF).blend(z.mul(0.5f).mul(z), z.compare(VectorOperators.LT, deltaF));
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
-            DoubleVector x0 = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 0);
-            DoubleVector x1 = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 1);
-            DoubleVector t0 = x0.mul(g).blend(plus, x0.compare(VectorOperators.GE, deltaD))
-                    .blend(minus, x0.compare(VectorOperators.LE, -deltaD));
-            DoubleVector t1 = x1.mul(g).blend(plus, x1.compare(VectorOperators.GE, deltaD))
-                    .blend(minus, x1.compare(VectorOperators.LE, -deltaD));
-            ((IntVector) t0.convertShape(VectorOperators.D2F, FS, 0).reinterpretAsInts())
-                    .or((IntVector) t1.convertShape(VectorOperators.D2F, FS, -1).reinterpretAsInts())
-                    .reinterpretAsFloats().intoMemorySegment(out, at, BO);
+            acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            DoubleVector x = (DoubleVector) d.convertShape(VectorOperators.F2D, DS, 0);
+            x.mul(g)
+                    .blend(plus, x.compare(VectorOperators.GE, deltaD))
+                    .blend(minus, x.compare(VectorOperators.LE, -deltaD))
+                    .convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(out, at, BO);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     // ------------------------------------------------------------------ binary cross-entropy with logits
@@ -292,13 +284,13 @@ final class PanamaPairKernels implements PairKernels {
 
     /** The loss over {@code n} elements from {@code from}, given {@code log1p(exp(-|x|))} at scratch[BLOCK...]. */
     private static double logitsBceValue(MemorySegment a, MemorySegment b, MemorySegment scratch, long from, int n) {
-        FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
+        FloatVector zero = FloatVector.zero(WS), one = FloatVector.broadcast(WS, 1f);
         DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
-        for (int k = 0; k < n; k += L) {
+        for (int k = 0; k < n; k += WL) {
             long at = (from + k) * Float.BYTES;
-            FloatVector x = FloatVector.fromMemorySegment(FS, a, at, BO);
-            FloatVector y = FloatVector.fromMemorySegment(FS, b, at, BO);
-            FloatVector l = FloatVector.fromMemorySegment(FS, scratch, (BLOCK + k) * (long) Float.BYTES, BO);
+            FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
+            FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
+            FloatVector l = FloatVector.fromMemorySegment(WS, scratch, (BLOCK + k) * (long) Float.BYTES, BO);
             // (1 - y) x - min(x, 0) + l, in the scalar kernel's order: max(x, 0) - x y differs at x = inf, y > 1
             FloatVector v = one.sub(y).mul(x).sub(x.blend(zero, x.compare(VectorOperators.GT, zero))).add(l);
             acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
@@ -309,22 +301,22 @@ final class PanamaPairKernels implements PairKernels {
 
     /** {@code ga = (sigmoid(x) - y) g} in place over {@code ga = exp(-|x|)}; sigmoid is 1/(1+e) for x >= 0, else e/(1+e). */
     private static void logitsBceSigmoidGrad(MemorySegment a, MemorySegment b, MemorySegment ga, float gs, long from, int n) {
-        FloatVector g = FloatVector.broadcast(FS, gs);
-        FloatVector zero = FloatVector.zero(FS), one = FloatVector.broadcast(FS, 1f);
-        for (int k = 0; k < n; k += L) {
+        FloatVector g = FloatVector.broadcast(WS, gs);
+        FloatVector zero = FloatVector.zero(WS), one = FloatVector.broadcast(WS, 1f);
+        for (int k = 0; k < n; k += WL) {
             long at = (from + k) * Float.BYTES;
-            FloatVector x = FloatVector.fromMemorySegment(FS, a, at, BO);
-            FloatVector y = FloatVector.fromMemorySegment(FS, b, at, BO);
-            FloatVector e = FloatVector.fromMemorySegment(FS, ga, at, BO);
+            FloatVector x = FloatVector.fromMemorySegment(WS, a, at, BO);
+            FloatVector y = FloatVector.fromMemorySegment(WS, b, at, BO);
+            FloatVector e = FloatVector.fromMemorySegment(WS, ga, at, BO);
             FloatVector sigmoid = e.blend(one, x.compare(VectorOperators.GE, zero)).div(e.add(one));
             sigmoid.sub(y).mul(g).intoMemorySegment(ga, at, BO);
         }
     }
 
     private static void logitsBceGradTarget(MemorySegment a, MemorySegment gb, float g, long from, long upper) {
-        for (long i = from; i < upper; i += L) {
+        for (long i = from; i < upper; i += WL) {
             long at = i * Float.BYTES;
-            FloatVector.fromMemorySegment(FS, a, at, BO).mul(-g).intoMemorySegment(gb, at, BO);
+            FloatVector.fromMemorySegment(WS, a, at, BO).mul(-g).intoMemorySegment(gb, at, BO);
         }
     }
 
@@ -332,7 +324,7 @@ final class PanamaPairKernels implements PairKernels {
 
     private static double klDiv(MemorySegment a, MemorySegment b, MemorySegment ga, MemorySegment gb, double g,
                                 long from, long upper) {
-        DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+        DoubleVector acc = DoubleVector.zero(DS);
         FloatVector zero = FloatVector.zero(FS);
         DoubleVector zeroD = DoubleVector.zero(DS);
         DoubleVector gv = DoubleVector.broadcast(DS, g);
@@ -340,36 +332,25 @@ final class PanamaPairKernels implements PairKernels {
             long at = i * Float.BYTES;
             FloatVector x = FloatVector.fromMemorySegment(FS, a, at, BO);
             FloatVector y = FloatVector.fromMemorySegment(FS, b, at, BO);
-            FloatVector v = y.mul(y.lanewise(VectorOperators.LOG)).blend(zero, y.compare(VectorOperators.EQ, 0f)).sub(y.mul(x));
-            acc0 = acc0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
-            acc1 = acc1.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+            FloatVector xl = y.mul(y.lanewise(VectorOperators.LOG)).blend(zero, y.compare(VectorOperators.EQ, 0f));
+            acc = acc.add((DoubleVector) xl.sub(y.mul(x)).convertShape(VectorOperators.F2D, DS, 0));
             if (ga != null || gb != null) {
-                DoubleVector y0 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
-                DoubleVector y1 = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 1);
-                if (ga != null) {
-                    ((IntVector) y0.neg().mul(g).convertShape(VectorOperators.D2F, FS, 0).reinterpretAsInts())
-                            .or((IntVector) y1.neg().mul(g).convertShape(VectorOperators.D2F, FS, -1).reinterpretAsInts())
-                            .reinterpretAsFloats().intoMemorySegment(ga, at, BO);
-                }
+                DoubleVector yd = (DoubleVector) y.convertShape(VectorOperators.F2D, DS, 0);
+                if (ga != null) yd.neg().mul(g).convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(ga, at, BO);
                 if (gb != null) {
-                    DoubleVector x0 = (DoubleVector) x.convertShape(VectorOperators.F2D, DS, 0);
-                    DoubleVector x1 = (DoubleVector) x.convertShape(VectorOperators.F2D, DS, 1);
-                    DoubleVector l0 = y0.lanewise(VectorOperators.LOG).blend(zeroD, y0.compare(VectorOperators.EQ, 0.0));
-                    DoubleVector l1 = y1.lanewise(VectorOperators.LOG).blend(zeroD, y1.compare(VectorOperators.EQ, 0.0));
-                    DoubleVector t0 = gv.mul(l0).add(gv.mul(y0).div(y0)).sub(gv.mul(x0));
-                    DoubleVector t1 = gv.mul(l1).add(gv.mul(y1).div(y1)).sub(gv.mul(x1));
-                    ((IntVector) t0.convertShape(VectorOperators.D2F, FS, 0).reinterpretAsInts())
-                            .or((IntVector) t1.convertShape(VectorOperators.D2F, FS, -1).reinterpretAsInts())
-                            .reinterpretAsFloats().intoMemorySegment(gb, at, BO);
+                    DoubleVector logB = yd.lanewise(VectorOperators.LOG).blend(zeroD, yd.compare(VectorOperators.EQ, 0.0));
+                    DoubleVector xd = (DoubleVector) x.convertShape(VectorOperators.F2D, DS, 0);
+                    DoubleVector t = gv.mul(logB).add(gv.mul(yd).div(yd)).sub(gv.mul(xd));
+                    t.convertShape(VectorOperators.D2F, FS, 0).intoMemorySegment(gb, at, BO);
                 }
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     // ------------------------------------------------------------------ bfloat16 conversions
 
-    private static final VectorSpecies<Integer> IS = FS.withLanes(int.class);
+    private static final VectorSpecies<Integer> IS = VectorMath.SPECIES.withLanes(int.class);
     private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(IS.length() * Short.SIZE));
 
     @Override
