@@ -221,9 +221,7 @@ public final class Tensor {
 
     /** A copy of this tensor in host memory allocated in {@code arena}. */
     public Tensor toHost(Arena arena) {
-        Tensor t = zeros(arena, dtype, shape);
-        t.copyFrom(this);
-        return t;
+        return copyInto(zeros(arena, dtype, shape));
     }
 
     /**
@@ -233,17 +231,12 @@ public final class Tensor {
      */
     public Tensor copyTo(Device device) {
         Objects.requireNonNull(device, "device");
-        if (device.isCpu()) return toHost();
-        Tensor t = Tensor.zerosAuto(device, dtype, shape);
-        t.copyFrom(this);
-        return t;
+        return device.isCpu() ? toHost() : copyInto(Tensor.zerosAuto(device, dtype, shape));
     }
 
     /** A copy of this tensor in device memory of {@code arena}. */
     public Tensor copyTo(CudaArena arena) {
-        Tensor t = zeros(arena, dtype, shape);
-        t.copyFrom(this);
-        return t;
+        return copyInto(zeros(arena, dtype, shape));
     }
 
     /**

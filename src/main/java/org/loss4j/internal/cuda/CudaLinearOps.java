@@ -59,8 +59,17 @@ final class CudaLinearOps implements LinearOps {
     }
 
     /** Column-major {@code C(m', n') = op(A) op(B)} with alpha 1, beta 0 (alpha and beta in host memory). */
+    /**
+     * {@code c = op(a) op(b)} (column-major, cuBLAS's order); an empty product writes nothing, and {@code k = 0}
+     * zeroes {@code c} (cuBLAS would leave it as it was).
+     */
     private static void gemm(Device device, DType dtype, int transa, int transb, long m, long n, long k, Tensor a,
                              long lda, Tensor b, long ldb, Tensor c, long ldc) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            CudaMemory.zero(device, ptr(c), c.byteSize());
+            return;
+        }
         MemorySegment h = CudaContext.cublas(device);
         Scalars s = SCALARS.get();
         if (dtype == DType.F32) {
@@ -84,11 +93,7 @@ final class CudaLinearOps implements LinearOps {
         }
         if (m == 0 || n == 0) return;
         Device device = out.device();
-        if (k == 0) {
-            CudaMemory.zero(device, ptr(out), out.byteSize());
-        } else {
-            gemm(device, out.dtype(), cublas_h.CUBLAS_OP_T(), cublas_h.CUBLAS_OP_N(), n, m, k, b, k, a, k, out, n);
-        }
+        gemm(device, out.dtype(), cublas_h.CUBLAS_OP_T(), cublas_h.CUBLAS_OP_N(), n, m, k, b, k, a, k, out, n);
         if (bias != null) {
             CudaKernels.launch(device, "loss4j_add_bias_" + sfx(out), CudaKernels.blocksFor(m * n), m, n, ptr(bias), ptr(out));
         }
@@ -100,13 +105,7 @@ final class CudaLinearOps implements LinearOps {
             staged.matmul(a, b, m, k, n, out);
             return;
         }
-        if (m == 0 || n == 0) return;
-        Device device = out.device();
-        if (k == 0) {
-            CudaMemory.zero(device, ptr(out), out.byteSize());
-            return;
-        }
-        gemm(device, out.dtype(), cublas_h.CUBLAS_OP_N(), cublas_h.CUBLAS_OP_N(), n, m, k, b, n, a, k, out, n);
+        gemm(out.device(), out.dtype(), cublas_h.CUBLAS_OP_N(), cublas_h.CUBLAS_OP_N(), n, m, k, b, n, a, k, out, n);
     }
 
     @Override
@@ -115,13 +114,7 @@ final class CudaLinearOps implements LinearOps {
             staged.matmulTransposeA(a, b, k, m, n, out);
             return;
         }
-        if (m == 0 || n == 0) return;
-        Device device = out.device();
-        if (k == 0) {
-            CudaMemory.zero(device, ptr(out), out.byteSize());
-            return;
-        }
-        gemm(device, out.dtype(), cublas_h.CUBLAS_OP_N(), cublas_h.CUBLAS_OP_T(), n, m, k, b, n, a, m, out, n);
+        gemm(out.device(), out.dtype(), cublas_h.CUBLAS_OP_N(), cublas_h.CUBLAS_OP_T(), n, m, k, b, n, a, m, out, n);
     }
 
     @Override

@@ -231,13 +231,8 @@ final class CudaSoftmaxOps implements SoftmaxOps {
         // SLOT_TMP is also logSoftmaxBackward's copy of an aliased dy: keep logp in a slot of its own
         MemorySegment lp = CudaContext.scratch(device, CudaContext.SLOT_CTC_WORKSPACE, Math.max(1, bytes));
         Tensor logp = Tensor.wrapDevice(lp.address(), input.dtype(), device, input.shape());
-        logSoftmax(input, outer, n, inner, logp);
-        classTargetForward(logp, target, weight, ignoreIndex, smoothing, outer, n, inner, lossOut, sums);
-        if (gradInput != null) {
-            double scale = divideByWeightSum ? gradScale / sums[WEIGHT_SUM] : gradScale;
-            classTargetBackward(target, weight, ignoreIndex, smoothing, gradOut, scale, outer, n, inner, gradInput);
-            logSoftmaxBackward(gradInput, logp, outer, n, inner, gradInput);
-        }
+        composeCrossEntropyClassTarget(logp, input, target, weight, ignoreIndex, smoothing, outer, n, inner, lossOut, sums,
+                gradInput, gradOut, gradScale, divideByWeightSum);
     }
 
     // ---- probability targets: host-staged ----------------------------------------------------------------------

@@ -104,16 +104,26 @@ public interface SoftmaxOps extends OpGroup {
         Workspace ws = Workspace.current();
         long mark = ws.mark();
         try {
-            Tensor logp = ws.uninitialized(input.dtype(), input.shape());
-            logSoftmax(input, outer, n, inner, logp);
-            classTargetForward(logp, target, weight, ignoreIndex, smoothing, outer, n, inner, lossOut, sums);
-            if (gradInput != null) {
-                double scale = divideByWeightSum ? gradScale / sums[WEIGHT_SUM] : gradScale;
-                classTargetBackward(target, weight, ignoreIndex, smoothing, gradOut, scale, outer, n, inner, gradInput);
-                logSoftmaxBackward(gradInput, logp, outer, n, inner, gradInput);
-            }
+            composeCrossEntropyClassTarget(ws.uninitialized(input.dtype(), input.shape()), input, target, weight, ignoreIndex,
+                    smoothing, outer, n, inner, lossOut, sums, gradInput, gradOut, gradScale, divideByWeightSum);
         } finally {
             ws.release(mark);
+        }
+    }
+
+    /**
+     * {@link #crossEntropyClassTarget} composed from this backend's log-softmax and class-target ops, with the
+     * log-probabilities in {@code logp} (scratch of {@code input}'s dtype, shape and device, overwritten).
+     */
+    default void composeCrossEntropyClassTarget(Tensor logp, Tensor input, Tensor target, Tensor weight, long ignoreIndex,
+                                         double smoothing, long outer, long n, long inner, Tensor lossOut, double[] sums,
+                                         Tensor gradInput, Tensor gradOut, double gradScale, boolean divideByWeightSum) {
+        logSoftmax(input, outer, n, inner, logp);
+        classTargetForward(logp, target, weight, ignoreIndex, smoothing, outer, n, inner, lossOut, sums);
+        if (gradInput != null) {
+            double scale = divideByWeightSum ? gradScale / sums[WEIGHT_SUM] : gradScale;
+            classTargetBackward(target, weight, ignoreIndex, smoothing, gradOut, scale, outer, n, inner, gradInput);
+            logSoftmaxBackward(gradInput, logp, outer, n, inner, gradInput);
         }
     }
 }

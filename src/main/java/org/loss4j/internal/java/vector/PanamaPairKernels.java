@@ -45,9 +45,10 @@ final class PanamaPairKernels implements PairKernels {
 
     /**
      * Elements per block where a kernel runs as several passes (BCE's exp, log1p and gradient; the second gradient's
-     * negation): a block of each operand stays in L1 between the passes. A multiple of every lane count.
+     * negation): a block of each operand stays in L1 between the passes. A multiple of every lane count; BCE keeps
+     * two blocks in this thread's {@link Scratch} (its exps, then their log1p).
      */
-    private static final int BLOCK = 1024;
+    private static final int BLOCK = Scratch.FLOATS / 2;
 
     // No method here takes or returns a vector, and the shared math (VectorMath) is shared through memory: a vector
     // that crosses a call C2 did not inline is boxed on the heap, and whether C2 inlines a helper of ours depends on
