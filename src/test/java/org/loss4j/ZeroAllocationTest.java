@@ -100,7 +100,7 @@ class ZeroAllocationTest {
         }
     }
 
-    private static long allocated() {
+    static long allocated() {
         try {
             return (long) ALLOCATED.invokeExact(BEAN);
         } catch (Throwable e) {
